@@ -1,0 +1,278 @@
+/*
+ * pyglue.c - what the Python binding needs beyond the kernel operations:
+ * who owns which reference, how long memory must outlive the kernel's
+ * free for Python's sake, and view results packed into one integer so a
+ * wrapper method costs a single C call.
+ *
+ * Rules.  A Python wrapper pins its struct (py_pin), so the memory stays
+ * valid after a kernel-side free until the wrapper is collected.  py_refs
+ * counts the users references that belong to Python code; a wrapper with
+ * none is "borrowed" (e.g. a frag_list member the parent owns).  A mapped
+ * head (a memoryview over it) pins the head block.
+ */
+#include "skb_internal.h"
+
+/* The struct's memory may go once neither the kernel nor Python needs it. */
+static void skbpy_unpin(struct sk_buff *skb)
+{
+	skb->py_pin = 0;
+	skb->py_head = NULL;
+	if (skb->state == SKB_STATE_LIVE)
+		return;
+	skb_counters.zombie_skbs--;
+	skb_free_struct_memory(skb);
+}
+
+/* Python takes over the caller's reference on a fresh skb. */
+static struct sk_buff *adopt(struct sk_buff *skb)
+{
+	if (skb) {
+		skb->py_refs = 1;
+		skb->py_pin = 1;
+		skb->py_head = NULL;
+	}
+	return skb;
+}
+
+/* Give back one of Python's references; returns the SKBPY_* transition. */
+static int drop_python_ref(struct sk_buff *skb)
+{
+	skb->py_refs--;
+	if (skb->users == 1) {
+		__kfree_skb(skb);
+		skbpy_unpin(skb);
+		return SKBPY_DIED;
+	}
+	skb->users--;
+	return skb->py_refs ? SKB_OK : SKBPY_BORROWED;
+}
+
+/**
+ * skbpy_pin - a wrapper now refers to @skb (one it does not own)
+ * @skb: a live skb
+ */
+void skbpy_pin(struct sk_buff *skb)
+{
+	if (!skb_live(skb))
+		return;
+	skb->py_pin = 1;
+	skb->py_head = NULL;
+}
+
+/**
+ * skbpy_release - the wrapper of @skb was collected
+ * @skb: the struct the wrapper pinned
+ *
+ * References Python still held were leaked by the program: they are
+ * dropped as kfree_skb would, and their number is returned.
+ */
+int skbpy_release(struct sk_buff *skb)
+{
+	int leaked = 0;
+
+	while (skb->state == SKB_STATE_LIVE && skb->py_refs) {
+		leaked++;
+		if (drop_python_ref(skb) == SKBPY_DIED)
+			return leaked;
+	}
+	skbpy_unpin(skb);
+	return leaked;
+}
+
+/**
+ * skbpy_kfree - Python drops one of its references
+ * @skb: the skb
+ * @consume: consume_skb rather than kfree_skb (same effect here)
+ *
+ * Returns the SKBPY_* transition, SKB_EFREED, or SKB_ENOREF when Python
+ * holds no reference to give back (the owner would be left dangling).
+ */
+int skbpy_kfree(struct sk_buff *skb, int consume)
+{
+	(void)consume;
+	if (!skb_live(skb))
+		return SKB_EFREED;
+	if (!skb->py_refs)
+		return SKB_ENOREF;
+	return drop_python_ref(skb);
+}
+
+/**
+ * skbpy_get - Python takes another reference (skb_get)
+ * @skb: the skb
+ *
+ * Returns SKBPY_OWNED when this is Python's first reference.
+ */
+int skbpy_get(struct sk_buff *skb)
+{
+	int ret = skb_get(skb);
+
+	if (ret)
+		return ret;
+	return ++skb->py_refs == 1 ? SKBPY_OWNED : SKB_OK;
+}
+
+struct sk_buff *skbpy_alloc_skb(unsigned int size, int fclone, int *err)
+{
+	return adopt(__alloc_skb(size, fclone ? SKB_ALLOC_FCLONE : 0, err));
+}
+
+struct sk_buff *skbpy_clone(struct sk_buff *skb, int *err)
+{
+	return adopt(skb_clone(skb, err));
+}
+
+struct sk_buff *skbpy_copy(struct sk_buff *skb, int *err)
+{
+	return adopt(skb_copy(skb, err));
+}
+
+struct sk_buff *skbpy_pskb_copy(struct sk_buff *skb, int *err)
+{
+	return adopt(pskb_copy(skb, err));
+}
+
+struct sk_buff *skbpy_realloc_headroom(struct sk_buff *skb, unsigned int headroom, int *err)
+{
+	return adopt(skb_realloc_headroom(skb, headroom, err));
+}
+
+/*
+ * unshare and share_check consume Python's reference on the original when
+ * they return something else.  NULL with *st >= 0 means the allocation
+ * failed after the original was released, as in the kernel.
+ */
+struct sk_buff *skbpy_unshare(struct sk_buff *skb, int *st)
+{
+	struct sk_buff *n;
+	int err = SKB_ENOMEM;
+
+	if (!skb_live(skb) || !skb->py_refs) {
+		*st = skb_live(skb) ? SKB_ENOREF : SKB_EFREED;
+		return NULL;
+	}
+	*st = SKB_OK;
+	if (!cloned_nocheck(skb))
+		return skb;
+	n = skb_copy(skb, &err);
+	*st = drop_python_ref(skb);
+	return adopt(n);
+}
+
+struct sk_buff *skbpy_share_check(struct sk_buff *skb, int *st)
+{
+	struct sk_buff *n;
+	int err = SKB_ENOMEM;
+
+	if (!skb_live(skb) || !skb->py_refs) {
+		*st = skb_live(skb) ? SKB_ENOREF : SKB_EFREED;
+		return NULL;
+	}
+	*st = SKB_OK;
+	if (skb->users == 1)
+		return skb;
+	n = skb_clone(skb, &err);
+	*st = drop_python_ref(skb);
+	return adopt(n);
+}
+
+/**
+ * skbpy_map - pin the head of @skb for a Python view
+ * @skb: the skb
+ * @ro: whether the view will be read-only
+ *
+ * Returns the head; the view covers [head, end).  skbpy_unmap undoes it.
+ */
+unsigned char *skbpy_map(struct sk_buff *skb, int ro)
+{
+	if (!skb_live(skb))
+		return NULL;
+	skb_head_block(skb->head)->py_pins++;
+	skb->py_head = skb->head;
+	skb->py_ro = (uint8_t)!!ro;
+	return skb->head;
+}
+
+/**
+ * skbpy_unmap - a Python view of a head was collected
+ * @head: what skbpy_map returned
+ */
+void skbpy_unmap(unsigned char *head)
+{
+	struct skb_head_block *blk = skb_head_block(head);
+
+	if (--blk->py_pins || !blk->dead)
+		return;
+	skb_counters.zombie_heads--;
+	skb_mfree(blk);
+}
+
+/*
+ * Pack [start, end) with the flags telling whether the wrapper's cached
+ * mapping can serve it: REMAP when it maps another head or has the other
+ * mode, RO when the region is shared.
+ */
+static int64_t view(const struct sk_buff *skb, uint64_t start, uint64_t end)
+{
+	bool ro = !region_writable(skb, start, end);
+	int64_t r = (int64_t)(start | (end << SKBPY_OFF_BITS));
+
+	if (skb->py_head != skb->head || skb->py_ro != ro)
+		r |= SKBPY_REMAP | (ro ? SKBPY_RO : 0);
+	return r;
+}
+
+/* The linear data [data, tail). */
+int64_t skbpy_data(struct sk_buff *skb)
+{
+	if (!skb_live(skb))
+		return SKB_EFREED;
+	return view(skb, data_off(skb), skb->tail);
+}
+
+/* skb_put, answering the new bytes [old tail, tail). */
+int64_t skbpy_put(struct sk_buff *skb, unsigned int len)
+{
+	int64_t r = skb_put(skb, len);
+
+	return r < 0 ? r : view(skb, (uint64_t)r, skb->tail);
+}
+
+/* skb_push, answering the new bytes [data, data + len). */
+int64_t skbpy_push(struct sk_buff *skb, unsigned int len)
+{
+	int64_t r = skb_push(skb, len);
+
+	return r < 0 ? r : view(skb, (uint64_t)r, (uint64_t)r + len);
+}
+
+/* skb_pull, answering the remaining linear data [data, tail). */
+int64_t skbpy_pull(struct sk_buff *skb, unsigned int len)
+{
+	int64_t r = skb_pull(skb, len);
+
+	return r < 0 ? r : view(skb, (uint64_t)r, skb->tail);
+}
+
+/**
+ * skbpy_put_data - skb_put_data: append @len bytes from @buf
+ * @skb: a linear skb
+ * @buf: the bytes
+ * @len: their number
+ *
+ * Refuses with SKB_ESHARED_WRITE, unchanged, when the tailroom is shared.
+ */
+int64_t skbpy_put_data(struct sk_buff *skb, const char *buf, unsigned int len)
+{
+	int64_t r;
+
+	if (!skb_live(skb))
+		return SKB_EFREED;
+	if (!region_writable(skb, skb->tail, (uint64_t)skb->tail + len))
+		return SKB_ESHARED_WRITE;
+	r = skb_put(skb, len);
+	if (r < 0)
+		return r;
+	memcpy(skb->head + r, buf, len);
+	return view(skb, (uint64_t)r, skb->tail);
+}

@@ -1,0 +1,65 @@
+"""skb: the Linux kernel's struct sk_buff memory model, in C, from Python.
+
+Start with ``alloc_skb``; ``skb.kernel`` has the kernel's spellings.
+"""
+
+from ._engine import lib as _lib
+from .errors import (
+    SkbBug,
+    SkbDoubleFree,
+    SkbError,
+    SkbInvariantError,
+    SkbLeak,
+    SkbLeakWarning,
+    SkbOverPanic,
+    SkbPanic,
+    SkbSharedWrite,
+    SkbUnderPanic,
+    SkbUseAfterFree,
+    SkbWarning,
+)
+from .leak import Counters, counters, leak_check
+from .skbuff import BorrowedSkBuff, FreedSkBuff, SkBuff, alloc_skb
+
+__version__ = "0.1.0"
+
+MAX_SKB_FRAGS: int = _lib.MAX_SKB_FRAGS
+NET_SKB_PAD: int = _lib.NET_SKB_PAD
+CHECKSUM_NONE: int = _lib.CHECKSUM_NONE
+CHECKSUM_UNNECESSARY: int = _lib.CHECKSUM_UNNECESSARY
+CHECKSUM_COMPLETE: int = _lib.CHECKSUM_COMPLETE
+CHECKSUM_PARTIAL: int = _lib.CHECKSUM_PARTIAL
+SKB_FCLONE_UNAVAILABLE: int = _lib.SKB_FCLONE_UNAVAILABLE
+SKB_FCLONE_ORIG: int = _lib.SKB_FCLONE_ORIG
+SKB_FCLONE_CLONE: int = _lib.SKB_FCLONE_CLONE
+
+__all__ = [
+    "BorrowedSkBuff",
+    "CHECKSUM_COMPLETE",
+    "CHECKSUM_NONE",
+    "CHECKSUM_PARTIAL",
+    "CHECKSUM_UNNECESSARY",
+    "Counters",
+    "FreedSkBuff",
+    "MAX_SKB_FRAGS",
+    "NET_SKB_PAD",
+    "SKB_FCLONE_CLONE",
+    "SKB_FCLONE_ORIG",
+    "SKB_FCLONE_UNAVAILABLE",
+    "SkBuff",
+    "SkbBug",
+    "SkbDoubleFree",
+    "SkbError",
+    "SkbInvariantError",
+    "SkbLeak",
+    "SkbLeakWarning",
+    "SkbOverPanic",
+    "SkbPanic",
+    "SkbSharedWrite",
+    "SkbUnderPanic",
+    "SkbUseAfterFree",
+    "SkbWarning",
+    "alloc_skb",
+    "counters",
+    "leak_check",
+]

@@ -1,0 +1,745 @@
+"""``SkBuff``: a Python handle on an engine ``struct sk_buff``.
+
+Lifetimes.  Explicit ``kfree``/``consume`` is the model, as in the kernel.
+A handle's class tells what Python holds:
+
+* ``SkBuff`` - Python owns at least one of the skb's ``users`` references
+  (from ``alloc_skb``, ``clone``, ``get`` ...).  The struct cannot die under
+  it, so reads go straight to the C struct.
+* ``BorrowedSkBuff`` - the skb is alive but Python holds no reference (a
+  ``frag_list`` member its parent owns, or after handing the reference
+  away).  Every access first checks the skb is still alive.
+* ``FreedSkBuff`` - the skb was freed; every access raises
+  ``SkbUseAfterFree`` (``kfree``/``consume`` raise ``SkbDoubleFree``).
+
+There is one handle per skb, so identity holds (``s.get() is s``).  A handle
+collected while Python still holds references is a leak: the engine frees
+the skb, counts it and a ``SkbLeakWarning`` is issued.
+
+Views.  ``data`` and the results of ``put``/``push``/``pull`` are
+memoryviews into the head buffer.  Each view pins the head it maps, so it
+never touches freed memory, even after ``expand_head``, ``unshare`` or a
+free (it then shows the old head, as a stale pointer would in the kernel).
+Whether a view may write is decided when it is created: a region the skb
+shares with a clone (``is_cloned()``, or beyond ``hdr_len`` for a clone of a
+header-released skb) is mapped read-only, so writing through it raises
+``TypeError``; writing methods such as ``put_data`` raise
+``SkbSharedWrite``.  A view created while the skb was private stays
+writable after a later clone: call ``cow``/``unshare`` and take a fresh view.
+"""
+
+from __future__ import annotations
+
+import warnings
+import weakref
+from typing import Optional
+
+from ._engine import ffi, lib
+from .errors import (
+    SkbBug,
+    SkbDoubleFree,
+    SkbLeakWarning,
+    SkbOverPanic,
+    SkbSharedWrite,
+    SkbUnderPanic,
+    SkbUseAfterFree,
+    SkbWarning,
+)
+
+_REMAP = lib.SKBPY_REMAP
+_RO = lib.SKBPY_RO
+_OFF_BITS = lib.SKBPY_OFF_BITS
+_OFF_MASK = lib.SKBPY_OFF_MASK
+_UNSET = lib.SKB_HEADER_UNSET
+_LIVE = lib.SKB_STATE_LIVE
+_DIED = lib.SKBPY_DIED
+_BORROWED = lib.SKBPY_BORROWED
+_OWNED = lib.SKBPY_OWNED
+
+# Aliases: an attribute lookup on lib costs as much as a third of a call.
+_push = lib.skbpy_push
+_pull = lib.skbpy_pull
+_put = lib.skbpy_put
+_put_data = lib.skbpy_put_data
+_data = lib.skbpy_data
+_reserve = lib.skb_reserve
+_headroom = lib.skb_headroom
+_tailroom = lib.skb_tailroom
+_headlen = lib.skb_headlen
+_data_offset = lib.skb_data_offset
+_dataref = lib.skb_dataref
+_kfree = lib.skbpy_kfree
+_clone = lib.skbpy_clone
+_map = lib.skbpy_map
+_unmap = lib.skbpy_unmap
+_release = lib.skbpy_release
+
+_err = ffi.new("int *")
+
+# pointer -> weakref(handle); keeps one handle per struct.
+_handles: dict = {}
+_gc_leaks = 0
+
+_BUG_MESSAGES = {
+    lib.SKB_EBUG_NONLINEAR: "SKB_LINEAR_ASSERT: {op} on a nonlinear skb (data_len {data_len})",
+    lib.SKB_EBUG_PULL: "{op} past the linear data: pulling {arg} leaves len below "
+    "data_len {data_len} (pskb_may_pull first)",
+    lib.SKB_EBUG_SHARED: "{op} on a shared skb (users {users}): skb_share_check first",
+    lib.SKB_EBUG_NEGATIVE: "{op}: negative or overflowing headroom ({arg})",
+    lib.SKB_EBUG_HEADER: "{op}: offset {arg} puts the header outside the head buffer",
+    lib.SKB_EBUG_DATAREF: "{op}: dataref would overflow its 16-bit reference count",
+    lib.SKB_EBUG_USERS: "{op}: the users refcount would overflow",
+    lib.SKB_EBUG_HDR_RELEASE: "{op}: the data already has other references "
+    "(dataref {dataref:#x}); release the header before cloning",
+    lib.SKB_EBUG_SHRINK: "{op}: the new size would cut into the data ({arg})",
+}
+
+
+def _gc_leak_count() -> int:
+    """Number of references freed by the garbage collector (leaks)."""
+    return _gc_leaks
+
+
+def _field(name: str, doc: str, bits: int) -> property:
+    """A read-write property over an integer field of the C struct."""
+    mask = (1 << bits) - 1
+
+    def get(self):
+        return getattr(self._cd, name)
+
+    def set_(self, value: int) -> None:
+        if not 0 <= value <= mask:
+            raise OverflowError(f"{name} must fit in {bits} bits, not {value}")
+        setattr(self._cd, name, value)
+
+    return property(get, set_, doc=doc)
+
+
+class SkBuff:
+    """A socket buffer; see the module documentation for lifetimes and views."""
+
+    __slots__ = ("_cd", "_hv", "__weakref__")
+
+    def __init__(self) -> None:
+        raise TypeError("use skb.alloc_skb() to make an skb")
+
+    # ------------------------------------------------------------------
+    # internals
+
+    def __del__(self) -> None:
+        try:
+            cd = self._cd
+            _handles.pop(cd, None)
+            leaked = _release(cd)
+        except Exception:  # interpreter shutdown: the engine may be gone
+            return
+        if leaked:
+            global _gc_leaks
+            _gc_leaks += leaked
+            warnings.warn(
+                f"skb collected with {leaked} reference(s) still held: "
+                "freed as a leak (call kfree or consume)",
+                SkbLeakWarning,
+                stacklevel=2,
+            )
+
+    def _moved(self, transition: int) -> None:
+        """Apply an ownership transition reported by the engine."""
+        if transition & _DIED:
+            _handles.pop(self._cd, None)
+            self._cd = None
+            self._hv = None
+            self.__class__ = FreedSkBuff
+        elif transition & _BORROWED:
+            self.__class__ = BorrowedSkBuff
+        elif transition & _OWNED:
+            self.__class__ = SkBuff
+
+    def _remap(self, ro: int) -> memoryview:
+        cd = self._cd
+        head = ffi.gc(_map(cd, 1 if ro else 0), _unmap)
+        view = memoryview(ffi.buffer(head, cd.end))
+        self._hv = view.toreadonly() if ro else view
+        return self._hv
+
+    def _view(self, r: int, op: str, arg: object = 0) -> memoryview:
+        """Slow path of a packed view result: errors and remapping."""
+        if r < 0:
+            self._raise(r, op, arg)
+        hv = self._remap(r & _RO) if r >= _REMAP else self._hv
+        return hv[r & _OFF_MASK:(r >> _OFF_BITS) & _OFF_MASK]
+
+    def _panic_fields(self, put: int) -> dict:
+        cd = self._cd
+        return dict(
+            len=cd.len,
+            put=put,
+            head=int(ffi.cast("uintptr_t", cd.head)),
+            data=int(ffi.cast("uintptr_t", cd.data)),
+            tail=cd.tail,
+            end=cd.end,
+        )
+
+    def _raise(self, code: int, op: str, arg: object = 0) -> None:
+        """Turn an engine error code into the documented exception."""
+        if code == lib.SKB_ENOMEM:
+            raise MemoryError(f"{op}: allocation failed (-ENOMEM)")
+        if code == lib.SKB_EFREED:
+            self._moved(_DIED)
+            raise SkbUseAfterFree(f"{op} on a freed skb")
+        if code == lib.SKB_EOVERPANIC:
+            raise SkbOverPanic(**self._panic_fields(arg))
+        if code == lib.SKB_EUNDERPANIC:
+            raise SkbUnderPanic(**self._panic_fields(arg))
+        if code == lib.SKB_ESHARED_WRITE:
+            raise SkbSharedWrite(
+                f"{op}: the data is shared with a clone (dataref "
+                f"{_dataref(self._cd):#x}); skb_cow or skb_unshare first"
+            )
+        if code == lib.SKB_ENOREF:
+            raise SkbBug(
+                f"{op}: Python holds no reference to this skb (users "
+                f"{self._cd.users} belong to other owners); refcount underflow"
+            )
+        template = _BUG_MESSAGES.get(code)
+        if template is None:
+            raise SkbBug(f"{op}: engine error {code}")
+        cd = self._cd
+        raise SkbBug(
+            template.format(op=op, arg=arg, data_len=cd.data_len, users=cd.users,
+                            dataref=_dataref(cd))
+        )
+
+    def _status(self, code: int, op: str, arg: object = 0) -> None:
+        if code:
+            if code == lib.SKB_WARN:
+                warnings.warn(f"{op} does nothing on a nonlinear skb (use pskb_trim)",
+                              SkbWarning, stacklevel=3)
+            else:
+                self._raise(code, op, arg)
+
+    def _fresh(self, p, op: str, arg: object = 0) -> "SkBuff":
+        if p == ffi.NULL:
+            self._raise(_err[0], op, arg)
+        return _adopt(p)
+
+    # ------------------------------------------------------------------
+    # geometry
+
+    @property
+    def len(self) -> int:
+        """Bytes in the packet: linear part plus paged data."""
+        return self._cd.len
+
+    @property
+    def data_len(self) -> int:
+        """Bytes in frags and the frag_list (0 for a linear skb)."""
+        return self._cd.data_len
+
+    @property
+    def headlen(self) -> int:
+        """Bytes in the linear part: len - data_len."""
+        return _headlen(self._cd)
+
+    @property
+    def headroom(self) -> int:
+        """Bytes between head and data."""
+        return _headroom(self._cd)
+
+    @property
+    def tailroom(self) -> int:
+        """Bytes between tail and end; 0 for any nonlinear skb."""
+        return _tailroom(self._cd)
+
+    @property
+    def data_offset(self) -> int:
+        """data - head."""
+        return _data_offset(self._cd)
+
+    @property
+    def tail_offset(self) -> int:
+        """tail - head."""
+        return self._cd.tail
+
+    @property
+    def end_offset(self) -> int:
+        """end - head: where skb_shared_info starts."""
+        return self._cd.end
+
+    @property
+    def truesize(self) -> int:
+        """Memory charged for this skb, as the kernel accounts it."""
+        return self._cd.truesize
+
+    @property
+    def data(self) -> memoryview:
+        """The linear data [data, tail); read-only where shared."""
+        r = _data(self._cd)
+        if 0 <= r < _REMAP:
+            return self._hv[r & _OFF_MASK:r >> _OFF_BITS]
+        return self._view(r, "data")
+
+    # ------------------------------------------------------------------
+    # header offsets (from head; None when unset)
+
+    @property
+    def mac_header(self) -> Optional[int]:
+        v = self._cd.mac_header
+        return None if v == _UNSET else v
+
+    @property
+    def network_header(self) -> int:
+        """Never unset: 0 after allocation, as in the kernel."""
+        return self._cd.network_header
+
+    @property
+    def transport_header(self) -> Optional[int]:
+        v = self._cd.transport_header
+        return None if v == _UNSET else v
+
+    @property
+    def inner_mac_header(self) -> Optional[int]:
+        """None while 0 (the kernel's "was set" test for inner headers)."""
+        return self._cd.inner_mac_header or None
+
+    @property
+    def inner_network_header(self) -> Optional[int]:
+        return self._cd.inner_network_header or None
+
+    @property
+    def inner_transport_header(self) -> Optional[int]:
+        return self._cd.inner_transport_header or None
+
+    def _offset(self, value: Optional[int]) -> Optional[int]:
+        return None if value is None else value - _data_offset(self._cd)
+
+    @property
+    def mac_offset(self) -> Optional[int]:
+        """skb_mac_offset: mac_header relative to data (may be negative)."""
+        return self._offset(self.mac_header)
+
+    @property
+    def network_offset(self) -> int:
+        return self.network_header - _data_offset(self._cd)
+
+    @property
+    def transport_offset(self) -> Optional[int]:
+        return self._offset(self.transport_header)
+
+    @property
+    def inner_mac_offset(self) -> Optional[int]:
+        return self._offset(self.inner_mac_header)
+
+    @property
+    def inner_network_offset(self) -> Optional[int]:
+        return self._offset(self.inner_network_header)
+
+    @property
+    def inner_transport_offset(self) -> Optional[int]:
+        return self._offset(self.inner_transport_header)
+
+    @property
+    def mac_len(self) -> int:
+        return self._cd.mac_len
+
+    @property
+    def network_header_len(self) -> int:
+        """skb_network_header_len: transport_header - network_header."""
+        cd = self._cd
+        return (cd.transport_header - cd.network_header) & 0xFFFF
+
+    def reset_mac_header(self) -> None:
+        self._status(lib.skb_reset_mac_header(self._cd), "skb_reset_mac_header")
+
+    def reset_network_header(self) -> None:
+        self._status(lib.skb_reset_network_header(self._cd), "skb_reset_network_header")
+
+    def reset_transport_header(self) -> None:
+        self._status(lib.skb_reset_transport_header(self._cd), "skb_reset_transport_header")
+
+    def reset_inner_mac_header(self) -> None:
+        self._status(lib.skb_reset_inner_mac_header(self._cd), "skb_reset_inner_mac_header")
+
+    def reset_inner_network_header(self) -> None:
+        self._status(lib.skb_reset_inner_network_header(self._cd),
+                     "skb_reset_inner_network_header")
+
+    def reset_inner_transport_header(self) -> None:
+        self._status(lib.skb_reset_inner_transport_header(self._cd),
+                     "skb_reset_inner_transport_header")
+
+    def set_mac_header(self, offset: int) -> None:
+        """mac_header = data + offset (offset may be negative)."""
+        self._status(lib.skb_set_mac_header(self._cd, offset), "skb_set_mac_header", offset)
+
+    def set_network_header(self, offset: int) -> None:
+        self._status(lib.skb_set_network_header(self._cd, offset),
+                     "skb_set_network_header", offset)
+
+    def set_transport_header(self, offset: int) -> None:
+        self._status(lib.skb_set_transport_header(self._cd, offset),
+                     "skb_set_transport_header", offset)
+
+    def set_inner_mac_header(self, offset: int) -> None:
+        self._status(lib.skb_set_inner_mac_header(self._cd, offset),
+                     "skb_set_inner_mac_header", offset)
+
+    def set_inner_network_header(self, offset: int) -> None:
+        self._status(lib.skb_set_inner_network_header(self._cd, offset),
+                     "skb_set_inner_network_header", offset)
+
+    def set_inner_transport_header(self, offset: int) -> None:
+        self._status(lib.skb_set_inner_transport_header(self._cd, offset),
+                     "skb_set_inner_transport_header", offset)
+
+    def reset_inner_headers(self) -> None:
+        """The inner offsets take the outer ones (before encapsulating)."""
+        self._status(lib.skb_reset_inner_headers(self._cd), "skb_reset_inner_headers")
+
+    def reset_mac_len(self) -> None:
+        """mac_len = network_header - mac_header (0 when mac is unset)."""
+        self._status(lib.skb_reset_mac_len(self._cd), "skb_reset_mac_len")
+
+    # ------------------------------------------------------------------
+    # metadata
+
+    @property
+    def users(self) -> int:
+        """References on the struct (skb_get / kfree_skb)."""
+        return self._cd.users
+
+    @property
+    def dataref(self) -> int:
+        """The shared info's dataref: low 16 bits all references, high 16
+        bits the payload-only ones."""
+        return _dataref(self._cd)
+
+    @property
+    def cloned(self) -> bool:
+        """The sticky cloned bit; is_cloned() also checks dataref."""
+        return bool(self._cd.cloned)
+
+    @property
+    def nohdr(self) -> bool:
+        return bool(self._cd.nohdr)
+
+    @property
+    def hdr_len(self) -> int:
+        """For a clone of a header-released skb: the writable header area."""
+        return self._cd.hdr_len
+
+    @property
+    def fclone(self) -> int:
+        """SKB_FCLONE_UNAVAILABLE (0), _ORIG (1) or _CLONE (2)."""
+        return self._cd.fclone
+
+    @property
+    def fclone_ref(self) -> Optional[int]:
+        """The pair's fclone_ref, or None for a plain skb."""
+        v = lib.skb_fclone_ref(self._cd)
+        return None if v < 0 else v
+
+    ip_summed = _field("ip_summed", "CHECKSUM_NONE/UNNECESSARY/COMPLETE/PARTIAL.", 2)
+    csum = _field("csum", "The 32-bit checksum (shares storage with csum_start/offset).", 32)
+    csum_start = _field("csum_start", "Checksum start, an offset from head.", 16)
+    csum_offset = _field("csum_offset", "Where the checksum goes, from csum_start.", 16)
+    csum_level = _field("csum_level", "Verified checksums minus one.", 2)
+    protocol = _field("protocol", "The ethertype, host order (0x0800 for IPv4).", 16)
+    inner_protocol = _field("inner_protocol", "The inner ethertype, host order.", 16)
+    encapsulation = _field("encapsulation", "The inner header offsets are valid.", 1)
+    vlan_proto = _field("vlan_proto", "The accelerated tag's TPID, host order.", 16)
+    vlan_tci = _field("vlan_tci", "The accelerated VLAN tag (0 when none).", 16)
+    priority = _field("priority", "Queueing priority.", 32)
+    mark = _field("mark", "Generic packet mark.", 32)
+    hash = _field("hash", "The flow hash.", 32)
+    pkt_type = _field("pkt_type", "PACKET_HOST and friends.", 3)
+    queue_mapping = _field("queue_mapping", "The transmit queue.", 16)
+
+    @property
+    def cb(self) -> bytes:
+        """The 48-byte control buffer (a copy; assign bytes to change it)."""
+        return bytes(ffi.buffer(self._cd.cb))
+
+    @cb.setter
+    def cb(self, value: bytes) -> None:
+        value = bytes(value)
+        if len(value) > 48:
+            raise ValueError(f"cb holds 48 bytes, not {len(value)}")
+        ffi.buffer(self._cd.cb)[:] = value.ljust(48, b"\0")
+
+    # ------------------------------------------------------------------
+    # linear operations
+
+    def reserve(self, n: int) -> None:
+        """skb_reserve: move data and tail forward by n (headroom)."""
+        r = _reserve(self._cd, n)
+        if r:
+            self._raise(r, "skb_reserve", n)
+
+    def put(self, n: int) -> memoryview:
+        """skb_put: extend the data at the tail; returns the n new bytes."""
+        r = _put(self._cd, n)
+        if 0 <= r < _REMAP:
+            return self._hv[r & _OFF_MASK:r >> _OFF_BITS]
+        return self._view(r, "skb_put", n)
+
+    def put_data(self, data) -> memoryview:
+        """skb_put_data: append bytes; SkbSharedWrite if the tail is shared."""
+        if type(data) is not bytes:
+            data = bytes(memoryview(data).cast("B"))
+        r = _put_data(self._cd, data, len(data))
+        if 0 <= r < _REMAP:
+            return self._hv[r & _OFF_MASK:r >> _OFF_BITS]
+        return self._view(r, "skb_put_data", len(data))
+
+    def put_zero(self, n: int) -> memoryview:
+        """skb_put_zero: append n zero bytes."""
+        return self.put_data(bytes(n))
+
+    def push(self, n: int) -> memoryview:
+        """skb_push: extend the data at the front; returns the n new bytes."""
+        r = _push(self._cd, n)
+        if 0 <= r < _REMAP:
+            return self._hv[r & _OFF_MASK:r >> _OFF_BITS]
+        return self._view(r, "skb_push", n)
+
+    def pull(self, n: int) -> Optional[memoryview]:
+        """skb_pull: remove n bytes from the front; returns the remaining
+        linear data, or None (nothing changed) when n exceeds len."""
+        r = _pull(self._cd, n)
+        if 0 <= r < _REMAP:
+            return self._hv[r & _OFF_MASK:r >> _OFF_BITS]
+        if r == lib.SKB_ENULL:
+            return None
+        return self._view(r, "skb_pull", n)
+
+    def trim(self, n: int) -> None:
+        """skb_trim: cut a linear skb to n bytes (warns, no-op, if nonlinear)."""
+        self._status(lib.skb_trim(self._cd, n), "skb_trim", n)
+
+    def pskb_trim(self, n: int) -> None:
+        """pskb_trim: cut any skb to n bytes."""
+        self._status(lib.pskb_trim(self._cd, n), "pskb_trim", n)
+
+    def to_bytes(self) -> bytes:
+        """The whole packet: linear data, frags and frag_list."""
+        return bytes(self.data)
+
+    def __bytes__(self) -> bytes:
+        return self.to_bytes()
+
+    # ------------------------------------------------------------------
+    # sharing
+
+    def get(self) -> "SkBuff":
+        """skb_get: one more reference, held by the caller; returns self."""
+        r = lib.skbpy_get(self._cd)
+        if r < 0:
+            self._raise(r, "skb_get")
+        if r:
+            self._moved(r)
+        return self
+
+    def kfree(self) -> None:
+        """kfree_skb: drop a reference; the last one frees the skb."""
+        r = _kfree(self._cd, 0)
+        if r:
+            if r < 0:
+                self._raise(r, "kfree_skb")
+            self._moved(r)
+
+    def consume(self) -> None:
+        """consume_skb: kfree_skb for a packet that was used, not dropped."""
+        r = _kfree(self._cd, 1)
+        if r:
+            if r < 0:
+                self._raise(r, "consume_skb")
+            self._moved(r)
+
+    def clone(self) -> "SkBuff":
+        """skb_clone: a new sk_buff on the same data (dataref + 1)."""
+        p = _clone(self._cd, _err)
+        if p == ffi.NULL:
+            self._raise(_err[0], "skb_clone")
+        return _adopt(p)
+
+    def is_cloned(self) -> bool:
+        """skb_cloned: cloned and dataref shows another reference."""
+        return self._predicate(lib.skb_cloned(self._cd), "skb_cloned")
+
+    def header_cloned(self) -> bool:
+        """skb_header_cloned: someone else may touch the header area."""
+        return self._predicate(lib.skb_header_cloned(self._cd), "skb_header_cloned")
+
+    def shared(self) -> bool:
+        """skb_shared: more than one reference on the struct."""
+        return self._predicate(lib.skb_shared(self._cd), "skb_shared")
+
+    def _predicate(self, r: int, op: str) -> bool:
+        if r < 0:
+            self._raise(r, op)
+        return bool(r)
+
+    def header_release(self) -> None:
+        """__skb_header_release: promise never to touch the headers again."""
+        self._status(lib.skb_header_release(self._cd), "__skb_header_release")
+
+    # ------------------------------------------------------------------
+    # copies
+
+    def copy(self) -> "SkBuff":
+        """skb_copy: a private linear copy of metadata and all data."""
+        return self._fresh(lib.skbpy_copy(self._cd, _err), "skb_copy")
+
+    def pskb_copy(self) -> "SkBuff":
+        """pskb_copy: a private copy of the head; paged data stays shared."""
+        return self._fresh(lib.skbpy_pskb_copy(self._cd, _err), "pskb_copy")
+
+    def realloc_headroom(self, headroom: int) -> "SkBuff":
+        """skb_realloc_headroom: a private head with headroom; self untouched."""
+        return self._fresh(lib.skbpy_realloc_headroom(self._cd, headroom, _err),
+                           "skb_realloc_headroom", headroom)
+
+    def expand_head(self, nhead: int = 0, ntail: int = 0) -> None:
+        """pskb_expand_head: reallocate the head with nhead/ntail more bytes."""
+        self._status(lib.pskb_expand_head(self._cd, nhead, ntail), "pskb_expand_head",
+                     f"nhead={nhead}, ntail={ntail}")
+
+    def cow(self, headroom: int = 0) -> None:
+        """skb_cow: private head and data with at least headroom in front."""
+        self._status(lib.skb_cow(self._cd, headroom), "skb_cow", headroom)
+
+    def cow_head(self, headroom: int = 0) -> None:
+        """skb_cow_head: private header area with at least headroom."""
+        self._status(lib.skb_cow_head(self._cd, headroom), "skb_cow_head", headroom)
+
+    def _replace(self, p, st: int, op: str) -> "SkBuff":
+        """Result of unshare/share_check: self, or a new skb after Python's
+        reference on self was consumed."""
+        if p == self._cd:
+            return self
+        if p == ffi.NULL and st < 0:
+            self._raise(st, op)
+        if st:
+            self._moved(st)
+        if p == ffi.NULL:
+            raise MemoryError(f"{op}: allocation failed (-ENOMEM); the original was freed")
+        return _adopt(p)
+
+    def unshare(self) -> "SkBuff":
+        """skb_unshare: self if the data is private, else a linear copy (the
+        original's reference is consumed).  On -ENOMEM the original is freed
+        and MemoryError raised."""
+        p = lib.skbpy_unshare(self._cd, _err)
+        return self._replace(p, _err[0], "skb_unshare")
+
+    def share_check(self) -> "SkBuff":
+        """skb_share_check: self if not shared, else a clone (one reference
+        of the original is dropped)."""
+        p = lib.skbpy_share_check(self._cd, _err)
+        return self._replace(p, _err[0], "skb_share_check")
+
+    # ------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        cd = self._cd
+        fclone = ("", " fclone=orig", " fclone=clone")[cd.fclone]
+        flags = (" cloned" if cd.cloned else "") + (" nohdr" if cd.nohdr else "")
+        kind = "" if type(self) is SkBuff else " borrowed"
+        return (
+            f"<SkBuff{kind} head={int(ffi.cast('uintptr_t', cd.head)):#x} "
+            f"data=+{_data_offset(cd)} tail=+{cd.tail} end=+{cd.end} len={cd.len} "
+            f"data_len={cd.data_len} users={cd.users} dataref={_dataref(cd):#x}"
+            f"{fclone}{flags}>"
+        )
+
+
+def _adopt(p) -> SkBuff:
+    """A handle on a fresh skb whose reference Python now holds."""
+    s = object.__new__(SkBuff)
+    s._cd = p
+    s._hv = None
+    _handles[p] = weakref.ref(s)
+    return s
+
+
+def _public_names():
+    return [n for n in dir(SkBuff) if not n.startswith("_")]
+
+
+class BorrowedSkBuff(SkBuff):
+    """A handle on an skb Python holds no reference to: checked on access."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        if self._cd.state != _LIVE:
+            self._moved(_DIED)
+            return repr(self)
+        return SkBuff.__repr__(self)
+
+
+def _checked(name: str, attr):
+    def alive(self):
+        if self._cd.state != _LIVE:
+            self._moved(_DIED)
+            raise SkbUseAfterFree(f"{name} on a freed skb")
+
+    if isinstance(attr, property):
+        def fget(self):
+            alive(self)
+            return attr.fget(self)
+
+        fset = None
+        if attr.fset is not None:
+            def fset(self, value):
+                alive(self)
+                attr.fset(self, value)
+        return property(fget, fset, doc=attr.__doc__)
+
+    def method(self, *args, **kwargs):
+        alive(self)
+        return attr(self, *args, **kwargs)
+
+    method.__name__ = name
+    method.__doc__ = attr.__doc__
+    return method
+
+
+class FreedSkBuff(SkBuff):
+    """A handle on a freed skb: every access raises SkbUseAfterFree."""
+
+    __slots__ = ()
+
+    def __del__(self) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return "<SkBuff freed>"
+
+
+def _dead(name: str, attr):
+    exc = SkbDoubleFree if name in ("kfree", "consume") else SkbUseAfterFree
+
+    def fail(self, *args, **kwargs):
+        raise exc(f"{name} on a freed skb")
+
+    if isinstance(attr, property):
+        return property(fail, fail)
+    return fail
+
+
+for _name in _public_names():
+    _attr = getattr(SkBuff, _name)
+    setattr(BorrowedSkBuff, _name, _checked(_name, _attr))
+    setattr(FreedSkBuff, _name, _dead(_name, _attr))
+del _name, _attr
+
+
+def alloc_skb(size: int, fclone: bool = False) -> SkBuff:
+    """alloc_skb / alloc_skb_fclone: an empty skb with at least size bytes of
+    tailroom (rounded up as the kernel's allocator does)."""
+    p = lib.skbpy_alloc_skb(size, 1 if fclone else 0, _err)
+    if p == ffi.NULL:
+        raise MemoryError(f"alloc_skb({size}): allocation failed (-ENOMEM)")
+    return _adopt(p)
