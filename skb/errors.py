@@ -59,6 +59,10 @@ class SkbDoubleFree(SkbUseAfterFree):
     """kfree or consume of an skb that is already freed."""
 
 
+class SkbFault(SkbError, IndexError):
+    """The kernel's -EFAULT: a byte range outside the packet."""
+
+
 class SkbSharedWrite(SkbError, BufferError):
     """A write into data shared with a clone, without cow or unshare first."""
 

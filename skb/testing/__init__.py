@@ -2,5 +2,6 @@
 twin (``skb.testing.model``), hypothesis strategies and the stateful machine."""
 
 from .check import check
+from .faults import fail_nth_alloc
 
-__all__ = ["check"]
+__all__ = ["check", "fail_nth_alloc"]
