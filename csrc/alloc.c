@@ -8,6 +8,8 @@
 #include "skb_internal.h"
 
 struct skb_counters skb_counters;
+struct skb_head_block *skb_live_heads;
+struct page *skb_live_pages;
 
 /* Allocations left before the one that is made to fail; 0 means never. */
 static int64_t fail_countdown;
@@ -117,6 +119,10 @@ unsigned char *skb_head_alloc(unsigned int *size)
 		return NULL;
 	memset(blk, 0, sizeof(*blk));
 	blk->size = (uint32_t)obj;
+	blk->live_next = skb_live_heads;
+	if (skb_live_heads)
+		skb_live_heads->live_prev = blk;
+	skb_live_heads = blk;
 	skb_counters.live_heads++;
 	skb_counters.head_bytes += (int64_t)obj;
 	*size = (unsigned int)obj;
@@ -136,6 +142,12 @@ void skb_head_release(unsigned char *head)
 
 	skb_counters.live_heads--;
 	skb_counters.head_bytes -= blk->size;
+	if (blk->live_prev)
+		blk->live_prev->live_next = blk->live_next;
+	else
+		skb_live_heads = blk->live_next;
+	if (blk->live_next)
+		blk->live_next->live_prev = blk->live_prev;
 	if (blk->py_pins) {
 		blk->dead = 1;
 		skb_counters.zombie_heads++;

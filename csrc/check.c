@@ -137,8 +137,16 @@ static int check_paged(const struct sk_buff *skb, char *buf, size_t size, int de
 	if (sh->nr_frags > MAX_SKB_FRAGS)
 		return broken(buf, size, "nr_frags %u exceeds MAX_SKB_FRAGS %u",
 			      sh->nr_frags, MAX_SKB_FRAGS);
-	for (i = 0; i < sh->nr_frags; i++)
-		frag_bytes += sh->frags[i].len;
+	for (i = 0; i < sh->nr_frags; i++) {
+		const skb_frag_t *f = &sh->frags[i];
+
+		if (!page_live(f->page))
+			return broken(buf, size, "frag %d names a freed page", i);
+		if ((uint64_t)f->offset + f->len > page_bytes(f->page))
+			return broken(buf, size, "frag %d (offset %u, size %u) overruns its %u-byte page",
+				      i, f->offset, f->len, page_bytes(f->page));
+		frag_bytes += f->len;
+	}
 	for (list = sh->frag_list; list; list = list->next) {
 		if (depth >= CHECK_MAX_DEPTH)
 			return broken(buf, size, "frag_list nesting deeper than %d",
@@ -191,4 +199,41 @@ int skb_check(const struct sk_buff *skb, char *buf, size_t size)
 	if (size)
 		buf[0] = '\0';
 	return check_one(skb, buf, size, 0);
+}
+
+/**
+ * skb_check_pages - every live page's refcount is its frag references
+ * (one per frag descriptor in a live head) plus Python's references
+ * @buf: receives the first page that disagrees, as a sentence
+ * @size: size of @buf
+ */
+int skb_check_pages(char *buf, size_t size)
+{
+	const struct skb_head_block *blk;
+	struct page *page;
+	int i;
+
+	if (size)
+		buf[0] = '\0';
+	for (page = skb_live_pages; page; page = page->live_next)
+		page->check_refs = 0;
+	for (blk = skb_live_heads; blk; blk = blk->live_next) {
+		const struct skb_shared_info *sh =
+			(const void *)((const unsigned char *)(blk + 1) + SKB_WITH_OVERHEAD(blk->size));
+
+		if (!blk->nskbs)
+			continue;
+		for (i = 0; i < sh->nr_frags && i < MAX_SKB_FRAGS; i++) {
+			if (!page_live(sh->frags[i].page))
+				return broken(buf, size, "a live head has frag %d on a freed page", i);
+			sh->frags[i].page->check_refs++;
+		}
+	}
+	for (page = skb_live_pages; page; page = page->live_next) {
+		if (page->refcount != page->check_refs + page->py_refs)
+			return broken(buf, size,
+				      "page refcount %u != %u frag references + %u held by Python",
+				      page->refcount, page->check_refs, page->py_refs);
+	}
+	return SKB_OK;
 }

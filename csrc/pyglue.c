@@ -39,7 +39,7 @@ static int drop_python_ref(struct sk_buff *skb)
 {
 	skb->py_refs--;
 	if (skb->users == 1) {
-		__kfree_skb(skb);
+		kfree_skb_nocheck(skb);
 		skbpy_unpin(skb);
 		return SKBPY_DIED;
 	}
@@ -114,7 +114,7 @@ int skbpy_get(struct sk_buff *skb)
 
 struct sk_buff *skbpy_alloc_skb(unsigned int size, int fclone, int *err)
 {
-	return adopt(__alloc_skb(size, fclone ? SKB_ALLOC_FCLONE : 0, err));
+	return adopt(alloc_skb_flags(size, fclone ? SKB_ALLOC_FCLONE : 0, err));
 }
 
 struct sk_buff *skbpy_clone(struct sk_buff *skb, int *err)
@@ -254,6 +254,17 @@ int64_t skbpy_pull(struct sk_buff *skb, unsigned int len)
 	return r < 0 ? r : view(skb, (uint64_t)r, skb->tail);
 }
 
+/* [data + offset, data + offset + len) when it is all linear, else SKB_ENULL. */
+int64_t skbpy_linear(struct sk_buff *skb, int offset, unsigned int len)
+{
+	if (!skb_live(skb))
+		return SKB_EFREED;
+	if (offset < 0 || (uint64_t)offset + len > headlen(skb))
+		return SKB_ENULL;
+	return view(skb, (uint64_t)data_off(skb) + (uint64_t)offset,
+		    (uint64_t)data_off(skb) + (uint64_t)offset + len);
+}
+
 /**
  * skbpy_put_data - skb_put_data: append @len bytes from @buf
  * @skb: a linear skb
@@ -276,3 +287,193 @@ int64_t skbpy_put_data(struct sk_buff *skb, const char *buf, unsigned int len)
 	memcpy(skb->head + r, buf, len);
 	return view(skb, (uint64_t)r, skb->tail);
 }
+
+/* ---------------------------------------------------------------------
+ * Pages: the same pinning and ownership rules as skbs.
+ */
+
+static struct page *adopt_page(struct page *page)
+{
+	if (page) {
+		page->py_refs = 1;
+		page->py_pin = 1;
+	}
+	return page;
+}
+
+/* Give back one of Python's page references; returns the transition. */
+static int drop_python_page_ref(struct page *page)
+{
+	bool last = page->refcount == 1;
+
+	page->py_refs--;
+	put_page(page);
+	if (last) {
+		page->py_pin = 0;
+		page_memory_release(page);
+		return SKBPY_DIED;
+	}
+	return page->py_refs ? SKB_OK : SKBPY_BORROWED;
+}
+
+struct page *skbpy_alloc_page(unsigned int order, int *err)
+{
+	return adopt_page(alloc_pages(order, err));
+}
+
+/* A handle now refers to @page (one it does not own). */
+void skbpy_page_pin(struct page *page)
+{
+	if (page_live(page))
+		page->py_pin = 1;
+}
+
+/* The handle of @page was collected; returns the references it leaked. */
+int skbpy_page_release(struct page *page)
+{
+	int leaked = 0;
+
+	while (page->state == SKB_STATE_LIVE && page->py_refs) {
+		leaked++;
+		if (drop_python_page_ref(page) == SKBPY_DIED)
+			return leaked;
+	}
+	page->py_pin = 0;
+	page_memory_release(page);
+	return leaked;
+}
+
+/* get_page on Python's behalf. */
+int skbpy_page_get(struct page *page)
+{
+	int ret = get_page(page);
+
+	if (ret)
+		return ret;
+	return ++page->py_refs == 1 ? SKBPY_OWNED : SKB_OK;
+}
+
+/* put_page of one of Python's references. */
+int skbpy_page_put(struct page *page)
+{
+	if (!page_live(page))
+		return SKB_EFREED;
+	if (!page->py_refs)
+		return SKB_ENOREF;
+	return drop_python_page_ref(page);
+}
+
+/* Map a page's memory for a Python view; skbpy_page_unmap undoes it. */
+unsigned char *skbpy_page_map(struct page *page)
+{
+	if (!page_live(page))
+		return NULL;
+	page->py_maps++;
+	return page->addr;
+}
+
+void skbpy_page_unmap(unsigned char *addr)
+{
+	struct page *page = page_of_addr(addr);
+
+	page->py_maps--;
+	page_memory_release(page);
+}
+
+/* ---------------------------------------------------------------------
+ * Operations that move Python's references into the skb.
+ */
+
+/* The page reference Python hands to a frag; *st gets its transition. */
+static int give_page(struct page *page)
+{
+	page->py_refs--;
+	return page->py_refs ? SKB_OK : SKBPY_BORROWED;
+}
+
+int skbpy_fill_page_desc(struct sk_buff *skb, int i, struct page *page,
+			 unsigned int off, unsigned int size)
+{
+	int ret;
+
+	if (page_live(page) && !page->py_refs)
+		return SKB_ENOREF;
+	ret = skb_fill_page_desc(skb, i, page, off, size);
+	return ret ? ret : give_page(page);
+}
+
+int skbpy_add_rx_frag(struct sk_buff *skb, int i, struct page *page,
+		      unsigned int off, unsigned int size, unsigned int truesize)
+{
+	int ret;
+
+	if (page_live(page) && !page->py_refs)
+		return SKB_ENOREF;
+	ret = skb_add_rx_frag(skb, i, page, off, size, truesize);
+	return ret ? ret : give_page(page);
+}
+
+/* skb_frag_ref for Python: it takes a reference on frag @i's page. */
+struct page *skbpy_frag_ref(struct sk_buff *skb, int i, int *st)
+{
+	struct page *page;
+	int ret;
+
+	if (!skb_live(skb)) {
+		*st = SKB_EFREED;
+		return NULL;
+	}
+	if (i < 0 || i >= shinfo(skb)->nr_frags) {
+		*st = SKB_EBUG_FRAGS;
+		return NULL;
+	}
+	page = shinfo(skb)->frags[i].page;
+	ret = skbpy_page_get(page);
+	if (ret < 0) {
+		*st = ret;
+		return NULL;
+	}
+	*st = ret;
+	return page;
+}
+
+/* skb_frag_unref for Python: it gives back a reference on frag @i's page. */
+int skbpy_frag_unref(struct sk_buff *skb, int i)
+{
+	if (!skb_live(skb))
+		return SKB_EFREED;
+	if (i < 0 || i >= shinfo(skb)->nr_frags)
+		return SKB_EBUG_FRAGS;
+	return skbpy_page_put(shinfo(skb)->frags[i].page);
+}
+
+/* frag_list_append (@at_end) or _prepend of a member Python holds. */
+int skbpy_frag_list_add(struct sk_buff *skb, struct sk_buff *member, int at_end)
+{
+	int ret;
+
+	if (skb_live(member) && !member->py_refs)
+		return SKB_ENOREF;
+	ret = at_end ? skb_frag_list_append(skb, member) : skb_frag_list_prepend(skb, member);
+	if (ret)
+		return ret;
+	member->py_refs--;
+	return member->py_refs ? SKB_OK : SKBPY_BORROWED;
+}
+
+/*
+ * skb_try_coalesce, then kfree_skb_partial of @from on success.  Returns 0
+ * when refused, SKBPY_DONE | @from's transition when merged.
+ */
+int skbpy_try_coalesce(struct sk_buff *to, struct sk_buff *from, int *delta)
+{
+	int ret;
+
+	if (skb_live(from) && !from->py_refs)
+		return SKB_ENOREF;
+	ret = skb_try_coalesce(to, from, delta);
+	if (ret <= 0)
+		return ret;
+	return SKBPY_DONE | drop_python_ref(from);
+}
+

@@ -40,18 +40,37 @@ struct sk_buff_fclones {
  * the head, py_pins and dead let Python views outlive the kernel's free.
  */
 struct skb_head_block {
+	struct skb_head_block *live_next;
+	struct skb_head_block *live_prev;
 	uint32_t size;
 	uint32_t py_pins;
 	uint32_t nskbs;
 	uint32_t nnohdr;
 	uint8_t dead;
-	uint8_t pad[SMP_CACHE_BYTES - 17];
+	uint8_t pad[SMP_CACHE_BYTES - 2 * sizeof(void *) - 17];
 };
 
 _Static_assert(sizeof(struct skb_head_block) == SMP_CACHE_BYTES,
 	       "the head prefix must keep head cache-line aligned");
 _Static_assert(sizeof(struct skb_shared_info) <= SKB_SHINFO_SIZE,
 	       "our shared info must fit where the kernel's goes");
+_Static_assert(sizeof(struct page) <= SMP_CACHE_BYTES,
+	       "struct page must fit in the line in front of its memory");
+
+static inline unsigned int page_bytes(const struct page *page)
+{
+	return (unsigned int)PAGE_SIZE << page->order;
+}
+
+static inline bool page_live(const struct page *page)
+{
+	return page && page->state == SKB_STATE_LIVE;
+}
+
+static inline struct page *page_of_addr(const unsigned char *addr)
+{
+	return (struct page *)(void *)(addr - SMP_CACHE_BYTES);
+}
 
 static inline struct skb_head_block *skb_head_block(const unsigned char *head)
 {
@@ -127,8 +146,11 @@ static inline bool region_writable(const struct sk_buff *skb, uint64_t start,
 	return !header_cloned_nocheck(skb) && end <= skb->hdr_len;
 }
 
-/* alloc.c: raw memory with fault injection, the counters, head buffers. */
+/* alloc.c: raw memory with fault injection, the counters, head buffers,
+ * and the lists of live heads and pages the page checker walks. */
 extern struct skb_counters skb_counters;
+extern struct skb_head_block *skb_live_heads;
+extern struct page *skb_live_pages;
 
 void *skb_malloc(size_t size);
 void *skb_zalloc(size_t size);
@@ -136,14 +158,23 @@ void skb_mfree(void *p);
 unsigned char *skb_head_alloc(unsigned int *size);
 void skb_head_release(unsigned char *head);
 
+/* page.c */
+void page_memory_release(struct page *page);
+
 /* skbuff.c internals used across files. */
-struct sk_buff *__alloc_skb(unsigned int size, int flags, int *err);
+struct sk_buff *alloc_skb_flags(unsigned int size, int flags, int *err);
 void kfree_skb_list(struct sk_buff *segs);
-void __kfree_skb(struct sk_buff *skb);
+void kfree_skb_nocheck(struct sk_buff *skb);
 void skb_free_struct_memory(struct sk_buff *skb);
 void skb_headers_offset_update(struct sk_buff *skb, int off);
 void skb_copy_header(struct sk_buff *new, const struct sk_buff *old);
+void skb_release_data(struct sk_buff *skb);
+int pskb_trim_nonlinear(struct sk_buff *skb, unsigned int len);
+
+/* nonlinear.c internals */
+bool skb_paged_consistent(const struct sk_buff *skb);
 int skb_copy_bits_nocheck(const struct sk_buff *skb, int offset, void *to,
 			  unsigned int len);
+int pskb_pull_tail_nocheck(struct sk_buff *skb, unsigned int delta);
 
 #endif /* SKB_INTERNAL_H */

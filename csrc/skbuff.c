@@ -38,7 +38,7 @@ static void skb_finalize_around(struct sk_buff *skb, unsigned char *data,
 }
 
 /**
- * __alloc_skb - allocate an skb with a head of at least @size bytes
+ * alloc_skb_flags - allocate an skb with a head of at least @size bytes
  * @size: bytes wanted between head and end (rounded up by the allocator)
  * @flags: SKB_ALLOC_FCLONE for the fclone pair
  * @err: receives SKB_ENOMEM on failure
@@ -46,7 +46,7 @@ static void skb_finalize_around(struct sk_buff *skb, unsigned char *data,
  * The result has no headroom and tailroom == end >= size; the head is
  * zero-filled (the kernel leaves it uninitialised).  Returns NULL on failure.
  */
-struct sk_buff *__alloc_skb(unsigned int size, int flags, int *err)
+struct sk_buff *alloc_skb_flags(unsigned int size, int flags, int *err)
 {
 	struct sk_buff_fclones *fclones = NULL;
 	struct sk_buff *skb;
@@ -84,7 +84,7 @@ nomem:
  */
 struct sk_buff *alloc_skb(unsigned int size, int *err)
 {
-	return __alloc_skb(size, 0, err);
+	return alloc_skb_flags(size, 0, err);
 }
 
 /**
@@ -96,7 +96,7 @@ struct sk_buff *alloc_skb(unsigned int size, int *err)
  */
 struct sk_buff *alloc_skb_fclone(unsigned int size, int *err)
 {
-	return __alloc_skb(size, SKB_ALLOC_FCLONE, err);
+	return alloc_skb_flags(size, SKB_ALLOC_FCLONE, err);
 }
 
 /* ---------------------------------------------------------------------
@@ -127,13 +127,18 @@ static void skb_head_detach(struct sk_buff *skb)
 		blk->nnohdr--;
 }
 
-static void skb_release_data(struct sk_buff *skb)
+/* Drop the skb's reference to its data: the last one releases the frags'
+ * pages, the frag_list members and the head. */
+void skb_release_data(struct sk_buff *skb)
 {
 	struct skb_shared_info *sh = shinfo(skb);
+	int i;
 
 	skb_head_detach(skb);
 	if (!skb_data_unref(skb, sh))
 		return;
+	for (i = 0; i < sh->nr_frags; i++)
+		put_page(sh->frags[i].page);
 	if (sh->frag_list)
 		kfree_skb_list(sh->frag_list);
 	skb_head_release(skb->head);
@@ -189,10 +194,10 @@ static void kfree_skbmem(struct sk_buff *skb)
 }
 
 /**
- * __kfree_skb - free an skb whose last reference is gone
+ * kfree_skb_nocheck - free an skb whose last reference is gone
  * @skb: the skb
  */
-void __kfree_skb(struct sk_buff *skb)
+void kfree_skb_nocheck(struct sk_buff *skb)
 {
 	if (skb->head)
 		skb_release_data(skb);
@@ -219,7 +224,7 @@ int kfree_skb(struct sk_buff *skb)
 	if (!skb_live(skb))
 		return SKB_EFREED;
 	if (skb_unref(skb))
-		__kfree_skb(skb);
+		kfree_skb_nocheck(skb);
 	return SKB_OK;
 }
 
@@ -397,7 +402,7 @@ int64_t skb_pull(struct sk_buff *skb, unsigned int len)
 	return data_off(skb);
 }
 
-static void __skb_set_length(struct sk_buff *skb, unsigned int len)
+static void skb_set_length_nocheck(struct sk_buff *skb, unsigned int len)
 {
 	skb->len = len;
 	skb->tail = data_off(skb) + len;
@@ -419,7 +424,7 @@ int skb_trim(struct sk_buff *skb, unsigned int len)
 		return SKB_OK;
 	if (skb_is_nonlinear(skb))
 		return SKB_WARN;
-	__skb_set_length(skb, len);
+	skb_set_length_nocheck(skb, len);
 	return SKB_OK;
 }
 
@@ -428,7 +433,7 @@ int skb_trim(struct sk_buff *skb, unsigned int len)
  * @skb: the skb
  * @len: new length; a longer length changes nothing
  *
- * Returns 0 or SKB_ENOMEM (the skb unchanged).
+ * Returns 0, or SKB_ENOMEM when a shared head could not be made private.
  */
 int pskb_trim(struct sk_buff *skb, unsigned int len)
 {
@@ -437,8 +442,8 @@ int pskb_trim(struct sk_buff *skb, unsigned int len)
 	if (skb->len <= len)
 		return SKB_OK;
 	if (skb_is_nonlinear(skb))
-		return SKB_EINVAL;
-	__skb_set_length(skb, len);
+		return pskb_trim_nonlinear(skb, len);
+	skb_set_length_nocheck(skb, len);
 	return SKB_OK;
 }
 
@@ -598,7 +603,7 @@ int skb_get(struct sk_buff *skb)
 }
 
 /* The kernel's headers group (pkt_type .. mac_header), cb and the rest. */
-static void __copy_skb_header(struct sk_buff *new, const struct sk_buff *old)
+static void copy_skb_header_fields(struct sk_buff *new, const struct sk_buff *old)
 {
 	memcpy(&new->pkt_type, &old->pkt_type,
 	       offsetof(struct sk_buff, mac_header) + sizeof(old->mac_header) -
@@ -615,17 +620,17 @@ static void __copy_skb_header(struct sk_buff *new, const struct sk_buff *old)
  */
 void skb_copy_header(struct sk_buff *new, const struct sk_buff *old)
 {
-	__copy_skb_header(new, old);
+	copy_skb_header_fields(new, old);
 	shinfo(new)->gso_size = shinfo(old)->gso_size;
 	shinfo(new)->gso_segs = shinfo(old)->gso_segs;
 	shinfo(new)->gso_type = shinfo(old)->gso_type;
 }
 
-static void __skb_clone(struct sk_buff *n, struct sk_buff *skb)
+static void skb_clone_into(struct sk_buff *n, struct sk_buff *skb)
 {
 	n->next = NULL;
 	n->prev = NULL;
-	__copy_skb_header(n, skb);
+	copy_skb_header_fields(n, skb);
 	n->len = skb->len;
 	n->data_len = skb->data_len;
 	n->mac_len = skb->mac_len;
@@ -684,7 +689,7 @@ struct sk_buff *skb_clone(struct sk_buff *skb, int *err)
 		}
 		n->fclone = SKB_FCLONE_UNAVAILABLE;
 	}
-	__skb_clone(n, skb);
+	skb_clone_into(n, skb);
 	return n;
 }
 
@@ -732,26 +737,6 @@ int skb_header_release(struct sk_buff *skb)
  */
 
 /**
- * skb_copy_bits_nocheck - copy bytes of the packet out
- * @skb: a live skb
- * @offset: from data; negative offsets read the headroom
- * @to: destination
- * @len: bytes to copy
- *
- * Returns 0 or SKB_EFAULT when the range is not inside [head, data + len).
- */
-int skb_copy_bits_nocheck(const struct sk_buff *skb, int offset, void *to,
-			  unsigned int len)
-{
-	if ((int64_t)offset + len > skb->len || (int64_t)offset < -(int64_t)data_off(skb))
-		return SKB_EFAULT;
-	if ((int64_t)offset + len > headlen(skb))
-		return SKB_EFAULT;
-	memcpy(to, skb->data + offset, len);
-	return SKB_OK;
-}
-
-/**
  * skb_copy - a fully private, linear copy of metadata and data
  * @skb: the source
  * @err: receives the error code on failure
@@ -764,6 +749,7 @@ struct sk_buff *skb_copy(struct sk_buff *skb, int *err)
 	unsigned int headerlen;
 	uint64_t size;
 	struct sk_buff *n;
+	int ret;
 
 	if (!skb_live(skb)) {
 		*err = SKB_EFREED;
@@ -775,13 +761,18 @@ struct sk_buff *skb_copy(struct sk_buff *skb, int *err)
 		*err = SKB_ENOMEM;
 		return NULL;
 	}
-	n = __alloc_skb((unsigned int)size, 0, err);
+	n = alloc_skb_flags((unsigned int)size, 0, err);
 	if (!n)
 		return NULL;
 	n->data += headerlen;
 	n->tail = headerlen + skb->len;
 	n->len = skb->len;
-	skb_copy_bits_nocheck(skb, -(int)headerlen, n->head, headerlen + skb->len);
+	ret = skb_copy_bits_nocheck(skb, -(int)headerlen, n->head, headerlen + skb->len);
+	if (ret) {
+		kfree_skb(n);
+		*err = ret;
+		return NULL;
+	}
 	skb_copy_header(n, skb);
 	return n;
 }
@@ -795,20 +786,21 @@ static void skb_clone_fraglist(struct sk_buff *skb)
 }
 
 /*
- * __pskb_copy_fclone: a private copy of the head with @headroom; paged data
+ * pskb_copy_fclone: a private copy of the head with @headroom; paged data
  * and frag_list members stay shared.  Header offsets are copied verbatim.
  */
-static struct sk_buff *__pskb_copy_fclone(struct sk_buff *skb, unsigned int headroom,
+static struct sk_buff *pskb_copy_fclone(struct sk_buff *skb, unsigned int headroom,
 					  bool fclone, int *err)
 {
 	uint64_t size = (uint64_t)headlen(skb) + headroom;
 	struct sk_buff *n;
+	int i;
 
 	if (size > UINT32_MAX) {
 		*err = SKB_ENOMEM;
 		return NULL;
 	}
-	n = __alloc_skb((unsigned int)size, fclone ? SKB_ALLOC_FCLONE : 0, err);
+	n = alloc_skb_flags((unsigned int)size, fclone ? SKB_ALLOC_FCLONE : 0, err);
 	if (!n)
 		return NULL;
 	n->data += headroom;
@@ -817,6 +809,11 @@ static struct sk_buff *__pskb_copy_fclone(struct sk_buff *skb, unsigned int head
 	n->truesize += skb->data_len;
 	n->data_len = skb->data_len;
 	n->len = skb->len;
+	for (i = 0; i < shinfo(skb)->nr_frags; i++) {
+		shinfo(n)->frags[i] = shinfo(skb)->frags[i];
+		get_page(shinfo(skb)->frags[i].page);
+	}
+	shinfo(n)->nr_frags = shinfo(skb)->nr_frags;
 	if (skb_has_frag_list(skb)) {
 		shinfo(n)->frag_list = shinfo(skb)->frag_list;
 		skb_clone_fraglist(n);
@@ -836,7 +833,7 @@ struct sk_buff *pskb_copy(struct sk_buff *skb, int *err)
 		*err = SKB_EFREED;
 		return NULL;
 	}
-	return __pskb_copy_fclone(skb, data_off(skb), false, err);
+	return pskb_copy_fclone(skb, data_off(skb), false, err);
 }
 
 /**
@@ -858,6 +855,7 @@ int pskb_expand_head(struct sk_buff *skb, int nhead, int ntail)
 {
 	uint32_t osize, doff, size;
 	struct skb_shared_info *osh;
+	int i;
 	int64_t want;
 	unsigned int asize;
 	unsigned char *data;
@@ -886,6 +884,8 @@ int pskb_expand_head(struct sk_buff *skb, int nhead, int ntail)
 	memcpy(data + size, osh, offsetof(struct skb_shared_info, frags[osh->nr_frags]));
 
 	if (cloned_nocheck(skb)) {
+		for (i = 0; i < osh->nr_frags; i++)
+			get_page(osh->frags[i].page);
 		if (osh->frag_list)
 			skb_clone_fraglist(skb);
 		skb_release_data(skb);
@@ -917,7 +917,7 @@ static int64_t cow_delta(const struct sk_buff *skb, unsigned int headroom)
 	return (int64_t)SKB_ALIGN((uint64_t)(headroom - data_off(skb)), NET_SKB_PAD);
 }
 
-static int __skb_cow(struct sk_buff *skb, unsigned int headroom, bool cloned)
+static int skb_cow_common(struct sk_buff *skb, unsigned int headroom, bool cloned)
 {
 	int64_t delta = cow_delta(skb, headroom);
 
@@ -938,7 +938,7 @@ int skb_cow(struct sk_buff *skb, unsigned int headroom)
 {
 	if (!skb_live(skb))
 		return SKB_EFREED;
-	return __skb_cow(skb, headroom, cloned_nocheck(skb));
+	return skb_cow_common(skb, headroom, cloned_nocheck(skb));
 }
 
 /**
@@ -950,7 +950,7 @@ int skb_cow_head(struct sk_buff *skb, unsigned int headroom)
 {
 	if (!skb_live(skb))
 		return SKB_EFREED;
-	return __skb_cow(skb, headroom, header_cloned_nocheck(skb));
+	return skb_cow_common(skb, headroom, header_cloned_nocheck(skb));
 }
 
 /**
@@ -1021,7 +1021,7 @@ struct sk_buff *skb_realloc_headroom(struct sk_buff *skb, unsigned int headroom,
 	}
 	delta = (int64_t)headroom - data_off(skb);
 	if (delta <= 0)
-		return __pskb_copy_fclone(skb, data_off(skb), false, err);
+		return pskb_copy_fclone(skb, data_off(skb), false, err);
 	n = skb_clone(skb, err);
 	if (!n)
 		return NULL;

@@ -69,6 +69,28 @@
 #define SKB_DATAREF_MASK 65535
 #define GSO_BY_FRAGS 65535
 #define SKB_HEADER_UNSET 65535
+#define SKB_MAX_FRAG_LIST_DEPTH 8
+
+/* gso_type bits (skb_shared_info.gso_type), the kernel's values. */
+#define SKB_GSO_TCPV4 1
+#define SKB_GSO_DODGY 2
+#define SKB_GSO_TCP_ECN 4
+#define SKB_GSO_TCP_FIXEDID 8
+#define SKB_GSO_TCPV6 16
+#define SKB_GSO_FCOE 32
+#define SKB_GSO_GRE 64
+#define SKB_GSO_GRE_CSUM 128
+#define SKB_GSO_IPXIP4 256
+#define SKB_GSO_IPXIP6 512
+#define SKB_GSO_UDP_TUNNEL 1024
+#define SKB_GSO_UDP_TUNNEL_CSUM 2048
+#define SKB_GSO_PARTIAL 4096
+#define SKB_GSO_TUNNEL_REMCSUM 8192
+#define SKB_GSO_SCTP 16384
+#define SKB_GSO_ESP 32768
+#define SKB_GSO_UDP 65536
+#define SKB_GSO_UDP_L4 131072
+#define SKB_GSO_FRAGLIST 262144
 
 #define SKB_FCLONE_UNAVAILABLE 0
 #define SKB_FCLONE_ORIG 1
@@ -100,6 +122,13 @@
 #define SKB_EBUG_USERS (-1107)
 #define SKB_EBUG_HDR_RELEASE (-1108)
 #define SKB_EBUG_SHRINK (-1109)
+#define SKB_EBUG_FRAGS (-1110)
+#define SKB_EBUG_FRAG_RANGE (-1111)
+#define SKB_EBUG_ON_LIST (-1112)
+#define SKB_EBUG_DEPTH (-1113)
+#define SKB_EBUG_INCONSISTENT (-1114)
+#define SKB_EBUG_LEN (-1115)
+#define SKB_EBUG_ARGS (-1116)
 
 /* Emulator bookkeeping states of a struct sk_buff. */
 #define SKB_STATE_FREED 0
@@ -120,9 +149,27 @@
 #define SKBPY_DIED 1
 #define SKBPY_BORROWED 2
 #define SKBPY_OWNED 4
+#define SKBPY_DONE 8
 
-struct page;
 struct sk_buff;
+
+/*
+ * An emulated page: a refcounted block of PAGE_SIZE << order bytes.  Each
+ * frag descriptor that names the page holds one reference; so may Python.
+ */
+struct page {
+	unsigned char *addr;
+	uint32_t refcount;
+	uint32_t order;
+	/* emulator bookkeeping, as in struct sk_buff */
+	uint32_t py_refs;
+	uint32_t py_maps;
+	uint8_t py_pin;
+	uint8_t state;
+	uint32_t check_refs;
+	struct page *live_next;
+	struct page *live_prev;
+};
 
 typedef struct skb_frag {
 	struct page *page;
@@ -198,12 +245,14 @@ struct sk_buff {
 	 * pinned its memory; py_refs counts the references Python code holds;
 	 * py_head/py_ro describe the Python wrapper's cached view of the head;
 	 * hdr_set records which header offsets were set explicitly (the
-	 * checker orders only those).
+	 * checker orders only those); on_list marks an skb that was linked into
+	 * a frag_list chain, whose next pointer the chain now owns.
 	 */
 	uint8_t state;
 	uint8_t py_pin;
 	uint8_t py_ro;
 	uint8_t hdr_set;
+	uint8_t on_list;
 	uint32_t py_refs;
 	const unsigned char *py_head;
 };
@@ -282,8 +331,46 @@ int skb_cow_head(struct sk_buff *skb, unsigned int headroom);
 struct sk_buff *skb_unshare(struct sk_buff *skb, int *err);
 struct sk_buff *skb_share_check(struct sk_buff *skb, int *err);
 
-/* The invariant checker: 0 when sound, else SKB_EINVAL and a reason in buf. */
+/* Pages. */
+struct page *alloc_pages(unsigned int order, int *err);
+int get_page(struct page *page);
+int put_page(struct page *page);
+
+/* Nonlinear data: frags, frag_list and the walkers over them. */
+int skb_fill_page_desc(struct sk_buff *skb, int i, struct page *page,
+		       unsigned int off, unsigned int size);
+int skb_add_rx_frag(struct sk_buff *skb, int i, struct page *page,
+		    unsigned int off, unsigned int size, unsigned int truesize);
+int skb_can_coalesce(const struct sk_buff *skb, int i, const struct page *page,
+		     unsigned int off);
+int skb_coalesce_rx_frag(struct sk_buff *skb, int i, unsigned int size,
+			 unsigned int truesize);
+int skb_frag_list_append(struct sk_buff *skb, struct sk_buff *member);
+int skb_frag_list_prepend(struct sk_buff *skb, struct sk_buff *member);
+int pskb_may_pull(struct sk_buff *skb, unsigned int len);
+int pskb_pull_tail(struct sk_buff *skb, unsigned int delta);
+int skb_linearize(struct sk_buff *skb);
+int skb_copy_bits(const struct sk_buff *skb, int offset, void *to, unsigned int len);
+int skb_store_bits(struct sk_buff *skb, int offset, const void *from, unsigned int len);
+int skb_split(struct sk_buff *skb, struct sk_buff *skb1, unsigned int len);
+int skb_try_coalesce(struct sk_buff *to, struct sk_buff *from, int *delta_truesize);
+int64_t skb_checksum(const struct sk_buff *skb, int offset, unsigned int len, uint32_t csum);
+
+/* Internet checksums, the generic lib/checksum.c semantics. */
+uint32_t csum_partial(const void *buf, unsigned int len, uint32_t csum);
+uint32_t csum_add(uint32_t csum, uint32_t addend);
+uint32_t csum_sub(uint32_t csum, uint32_t addend);
+uint32_t csum_block_add(uint32_t csum, uint32_t csum2, int offset);
+uint16_t csum_fold(uint32_t csum);
+uint32_t csum_tcpudp_nofold(const uint8_t *saddr, const uint8_t *daddr, uint32_t len,
+			    uint8_t proto, uint32_t csum);
+uint16_t csum_tcpudp_magic(const uint8_t *saddr, const uint8_t *daddr, uint32_t len,
+			   uint8_t proto, uint32_t csum);
+uint16_t ip_fast_csum(const void *iph, unsigned int ihl);
+
+/* The invariant checkers: 0 when sound, else SKB_EINVAL and a reason in buf. */
 int skb_check(const struct sk_buff *skb, char *buf, size_t size);
+int skb_check_pages(char *buf, size_t size);
 
 /*
  * The binding's side of lifetimes (pyglue.c).  A Python wrapper pins the
@@ -312,5 +399,21 @@ int64_t skbpy_put(struct sk_buff *skb, unsigned int len);
 int64_t skbpy_push(struct sk_buff *skb, unsigned int len);
 int64_t skbpy_pull(struct sk_buff *skb, unsigned int len);
 int64_t skbpy_put_data(struct sk_buff *skb, const char *buf, unsigned int len);
+int64_t skbpy_linear(struct sk_buff *skb, int offset, unsigned int len);
+struct page *skbpy_alloc_page(unsigned int order, int *err);
+void skbpy_page_pin(struct page *page);
+int skbpy_page_release(struct page *page);
+int skbpy_page_get(struct page *page);
+int skbpy_page_put(struct page *page);
+unsigned char *skbpy_page_map(struct page *page);
+void skbpy_page_unmap(unsigned char *addr);
+int skbpy_fill_page_desc(struct sk_buff *skb, int i, struct page *page,
+			 unsigned int off, unsigned int size);
+int skbpy_add_rx_frag(struct sk_buff *skb, int i, struct page *page,
+		      unsigned int off, unsigned int size, unsigned int truesize);
+struct page *skbpy_frag_ref(struct sk_buff *skb, int i, int *st);
+int skbpy_frag_unref(struct sk_buff *skb, int i);
+int skbpy_frag_list_add(struct sk_buff *skb, struct sk_buff *member, int at_end);
+int skbpy_try_coalesce(struct sk_buff *to, struct sk_buff *from, int *delta);
 
 #endif /* SKB_SKBUFF_H */

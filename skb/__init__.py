@@ -20,6 +20,7 @@ from .errors import (
     SkbWarning,
 )
 from .leak import Counters, counters, leak_check
+from .page import BorrowedPage, Frag, FreedPage, Page, alloc_page
 from .skbuff import BorrowedSkBuff, FreedSkBuff, SkBuff, alloc_skb
 
 __version__ = "0.1.0"
@@ -33,17 +34,23 @@ CHECKSUM_PARTIAL: int = _lib.CHECKSUM_PARTIAL
 SKB_FCLONE_UNAVAILABLE: int = _lib.SKB_FCLONE_UNAVAILABLE
 SKB_FCLONE_ORIG: int = _lib.SKB_FCLONE_ORIG
 SKB_FCLONE_CLONE: int = _lib.SKB_FCLONE_CLONE
+PAGE_SIZE: int = _lib.PAGE_SIZE
 
 __all__ = [
+    "BorrowedPage",
     "BorrowedSkBuff",
     "CHECKSUM_COMPLETE",
     "CHECKSUM_NONE",
     "CHECKSUM_PARTIAL",
     "CHECKSUM_UNNECESSARY",
     "Counters",
+    "Frag",
+    "FreedPage",
     "FreedSkBuff",
     "MAX_SKB_FRAGS",
     "NET_SKB_PAD",
+    "PAGE_SIZE",
+    "Page",
     "SKB_FCLONE_CLONE",
     "SKB_FCLONE_ORIG",
     "SKB_FCLONE_UNAVAILABLE",
@@ -61,6 +68,7 @@ __all__ = [
     "SkbUnderPanic",
     "SkbUseAfterFree",
     "SkbWarning",
+    "alloc_page",
     "alloc_skb",
     "counters",
     "leak_check",

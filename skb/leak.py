@@ -9,7 +9,8 @@ from typing import Iterator
 
 from ._engine import ffi, lib
 from .errors import SkbLeak
-from .skbuff import _gc_leak_count
+from .page import _gc_leak_count as _page_gc_leaks
+from .skbuff import _gc_leak_count as _skb_gc_leaks
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def counters() -> Counters:
     c = ffi.new("struct skb_counters *")
     lib.skb_get_counters(c)
     values = {f.name: getattr(c, f.name) for f in fields(Counters) if f.name != "gc_leaks"}
-    return Counters(gc_leaks=_gc_leak_count(), **values)
+    return Counters(gc_leaks=_skb_gc_leaks() + _page_gc_leaks(), **values)
 
 
 def _leaks(before: Counters, after: Counters) -> list[str]:

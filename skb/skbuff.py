@@ -32,12 +32,13 @@ from __future__ import annotations
 
 import warnings
 import weakref
-from typing import Optional
+from typing import Iterator, Optional
 
+from . import _handles
 from ._engine import ffi, lib
 from .errors import (
     SkbBug,
-    SkbDoubleFree,
+    SkbFault,
     SkbLeakWarning,
     SkbOverPanic,
     SkbSharedWrite,
@@ -45,16 +46,17 @@ from .errors import (
     SkbUseAfterFree,
     SkbWarning,
 )
+from .page import Frag, Page, page_arg, page_handle
 
 _REMAP = lib.SKBPY_REMAP
 _RO = lib.SKBPY_RO
 _OFF_BITS = lib.SKBPY_OFF_BITS
 _OFF_MASK = lib.SKBPY_OFF_MASK
 _UNSET = lib.SKB_HEADER_UNSET
-_LIVE = lib.SKB_STATE_LIVE
-_DIED = lib.SKBPY_DIED
-_BORROWED = lib.SKBPY_BORROWED
-_OWNED = lib.SKBPY_OWNED
+_LIVE = _handles.LIVE
+_DIED = _handles.DIED
+_BORROWED = _handles.BORROWED
+_OWNED = _handles.OWNED
 
 # Aliases: an attribute lookup on lib costs as much as a third of a call.
 _push = lib.skbpy_push
@@ -77,7 +79,7 @@ _release = lib.skbpy_release
 _err = ffi.new("int *")
 
 # pointer -> weakref(handle); keeps one handle per struct.
-_handles: dict = {}
+_by_ptr: dict = {}
 _gc_leaks = 0
 
 _BUG_MESSAGES = {
@@ -92,6 +94,16 @@ _BUG_MESSAGES = {
     lib.SKB_EBUG_HDR_RELEASE: "{op}: the data already has other references "
     "(dataref {dataref:#x}); release the header before cloning",
     lib.SKB_EBUG_SHRINK: "{op}: the new size would cut into the data ({arg})",
+    lib.SKB_EBUG_FRAGS: "{op}: frag index {arg} is not usable here (nr_frags {nr_frags}, "
+    "MAX_SKB_FRAGS 17)",
+    lib.SKB_EBUG_FRAG_RANGE: "{op}: the frag would run past the end of its page",
+    lib.SKB_EBUG_ON_LIST: "{op}: the member is this skb, or has been on a list, or this skb "
+    "is itself a frag_list member",
+    lib.SKB_EBUG_DEPTH: "{op}: frag_list nesting would exceed 8 levels",
+    lib.SKB_EBUG_INCONSISTENT: "{op}: data_len {data_len} no longer matches the frags and "
+    "frag_list (a member was changed behind its owner's back)",
+    lib.SKB_EBUG_LEN: "{op}: a length or truesize would overflow 32 bits",
+    lib.SKB_EBUG_ARGS: "{op}: arguments the kernel never passes ({arg})",
 }
 
 
@@ -119,6 +131,7 @@ class SkBuff:
     """A socket buffer; see the module documentation for lifetimes and views."""
 
     __slots__ = ("_cd", "_hv", "__weakref__")
+    _kind = "skb"
 
     def __init__(self) -> None:
         raise TypeError("use skb.alloc_skb() to make an skb")
@@ -129,7 +142,7 @@ class SkBuff:
     def __del__(self) -> None:
         try:
             cd = self._cd
-            _handles.pop(cd, None)
+            _by_ptr.pop(cd, None)
             leaked = _release(cd)
         except Exception:  # interpreter shutdown: the engine may be gone
             return
@@ -146,7 +159,7 @@ class SkBuff:
     def _moved(self, transition: int) -> None:
         """Apply an ownership transition reported by the engine."""
         if transition & _DIED:
-            _handles.pop(self._cd, None)
+            _by_ptr.pop(self._cd, None)
             self._cd = None
             self._hv = None
             self.__class__ = FreedSkBuff
@@ -187,6 +200,9 @@ class SkBuff:
         if code == lib.SKB_EFREED:
             self._moved(_DIED)
             raise SkbUseAfterFree(f"{op} on a freed skb")
+        if code == lib.SKB_EFAULT:
+            raise SkbFault(f"{op}: bytes {arg} are outside the packet (len {self._cd.len}, "
+                           f"headroom {_headroom(self._cd)})")
         if code == lib.SKB_EOVERPANIC:
             raise SkbOverPanic(**self._panic_fields(arg))
         if code == lib.SKB_EUNDERPANIC:
@@ -207,7 +223,7 @@ class SkBuff:
         cd = self._cd
         raise SkbBug(
             template.format(op=op, arg=arg, data_len=cd.data_len, users=cd.users,
-                            dataref=_dataref(cd))
+                            dataref=_dataref(cd), nr_frags=lib.skb_shinfo(cd).nr_frags)
         )
 
     def _status(self, code: int, op: str, arg: object = 0) -> None:
@@ -523,6 +539,9 @@ class SkBuff:
 
     def to_bytes(self) -> bytes:
         """The whole packet: linear data, frags and frag_list."""
+        cd = self._cd
+        if cd.data_len:
+            return self.copy_bits(0, cd.len)
         return bytes(self.data)
 
     def __bytes__(self) -> bytes:
@@ -640,6 +659,227 @@ class SkBuff:
         return self._replace(p, _err[0], "skb_share_check")
 
     # ------------------------------------------------------------------
+    # paged data: frags
+
+    @property
+    def nr_frags(self) -> int:
+        return lib.skb_shinfo(self._cd).nr_frags
+
+    @property
+    def frags(self) -> list[Frag]:
+        """The frag descriptors, in order."""
+        sh = lib.skb_shinfo(self._cd)
+        return [Frag(page_handle(sh.frags[i].page), sh.frags[i].offset, sh.frags[i].len)
+                for i in range(sh.nr_frags)]
+
+    def _other_failed(self, code: int, other, op: str, what: str, arg: object = 0) -> None:
+        """An error from an operation on self and another handle."""
+        if code == lib.SKB_EFREED and self._cd.state == _LIVE:
+            other._moved(_DIED)
+            raise SkbUseAfterFree(f"{op}: the {what} was freed")
+        if code == lib.SKB_ENOREF:
+            raise SkbBug(f"{op}: Python holds no reference to the {what} to hand over")
+        self._raise(code, op, arg)
+
+    def fill_page_desc(self, i: int, page: Page, off: int, size: int) -> None:
+        """skb_fill_page_desc: frag i = (page, off, size); i must be nr_frags.
+        Python's reference on the page passes to the frag; lengths untouched."""
+        r = lib.skbpy_fill_page_desc(self._cd, i, page_arg(page), off, size)
+        if r < 0:
+            self._other_failed(r, page, "skb_fill_page_desc", "page", i)
+        if r:
+            page._moved(r)
+
+    def add_rx_frag(self, i: int, page: Page, off: int, size: int, truesize: int) -> None:
+        """skb_add_rx_frag: fill_page_desc, then len and data_len += size and
+        truesize += truesize."""
+        r = lib.skbpy_add_rx_frag(self._cd, i, page_arg(page), off, size, truesize)
+        if r < 0:
+            self._other_failed(r, page, "skb_add_rx_frag", "page", i)
+        if r:
+            page._moved(r)
+
+    def can_coalesce(self, i: int, page: Page, off: int) -> bool:
+        """skb_can_coalesce: bytes at off of page would extend frag i - 1."""
+        r = lib.skb_can_coalesce(self._cd, i, page_arg(page), off)
+        if r < 0:
+            self._other_failed(r, page, "skb_can_coalesce", "page", i)
+        return bool(r)
+
+    def coalesce_rx_frag(self, i: int, size: int, truesize: int) -> None:
+        """skb_coalesce_rx_frag: grow frag i by size bytes, accounting them."""
+        self._status(lib.skb_coalesce_rx_frag(self._cd, i, size, truesize),
+                     "skb_coalesce_rx_frag", i)
+
+    def frag_ref(self, i: int) -> Page:
+        """skb_frag_ref: Python takes a reference on frag i's page; returns it."""
+        p = lib.skbpy_frag_ref(self._cd, i, _err)
+        if p == ffi.NULL:
+            self._raise(_err[0], "skb_frag_ref", i)
+        page = page_handle(p)
+        if _err[0]:
+            page._moved(_err[0])
+        return page
+
+    def frag_unref(self, i: int) -> None:
+        """skb_frag_unref: Python gives back a reference it holds on frag i's page."""
+        r = lib.skbpy_frag_unref(self._cd, i)
+        if r == lib.SKB_ENOREF:
+            raise SkbBug(f"skb_frag_unref: Python holds no reference to frag {i}'s page")
+        if r < 0:
+            self._raise(r, "skb_frag_unref", i)
+        if r:
+            page_handle(lib.skb_shinfo(self._cd).frags[i].page)._moved(r)
+
+    # ------------------------------------------------------------------
+    # paged data: frag_list
+
+    @property
+    def frag_list(self) -> list["SkBuff"]:
+        """The frag_list members, in order."""
+        members = []
+        p = lib.skb_shinfo(self._cd).frag_list
+        while p != ffi.NULL:
+            members.append(skb_handle(p))
+            p = p.next
+        return members
+
+    def walk_frags(self) -> Iterator["SkBuff"]:
+        """skb_walk_frags: iterate over the frag_list members (a snapshot)."""
+        return iter(self.frag_list)
+
+    def _frag_list_add(self, member: "SkBuff", at_end: int, op: str) -> None:
+        r = lib.skbpy_frag_list_add(self._cd, _skb_arg(member), at_end)
+        if r < 0:
+            self._other_failed(r, member, op, "member")
+        if r:
+            member._moved(r)
+
+    def frag_list_append(self, member: "SkBuff") -> None:
+        """Chain member at the end of the frag_list; Python's reference on it
+        passes to this skb, and len/data_len/truesize grow by its own."""
+        self._frag_list_add(member, 1, "frag_list_append")
+
+    def frag_list_prepend(self, member: "SkBuff") -> None:
+        """Chain member at the front of the frag_list (see frag_list_append)."""
+        self._frag_list_add(member, 0, "frag_list_prepend")
+
+    # ------------------------------------------------------------------
+    # paged data: access
+
+    def may_pull(self, n: int) -> bool:
+        """pskb_may_pull: make the first n bytes linear.  False when the packet
+        is shorter or the allocation failed; views of the head go stale."""
+        r = lib.pskb_may_pull(self._cd, n)
+        if r < 0:
+            self._raise(r, "pskb_may_pull", n)
+        return bool(r)
+
+    def pull_tail(self, delta: int) -> None:
+        """__pskb_pull_tail: move delta paged bytes to the end of the head."""
+        self._status(lib.pskb_pull_tail(self._cd, delta), "__pskb_pull_tail", delta)
+
+    def linearize(self) -> None:
+        """skb_linearize: pull all paged data into the head."""
+        self._status(lib.skb_linearize(self._cd), "skb_linearize")
+
+    def copy_bits(self, offset: int, n: int) -> bytes:
+        """skb_copy_bits: n bytes from offset (negative reads the headroom),
+        across frags and frag_list; SkbFault outside the packet."""
+        buf = ffi.new("unsigned char[]", n)
+        r = lib.skb_copy_bits(self._cd, offset, buf, n)
+        if r:
+            self._raise(r, "skb_copy_bits", f"[{offset}, {offset}+{n})")
+        return ffi.buffer(buf)[:]
+
+    def store_bits(self, offset: int, data) -> None:
+        """skb_store_bits: write bytes at offset, into frag pages too;
+        SkbSharedWrite when a linear part is shared, before any write."""
+        if type(data) is not bytes:
+            data = bytes(memoryview(data).cast("B"))
+        r = lib.skb_store_bits(self._cd, offset, data, len(data))
+        if r:
+            self._raise(r, "skb_store_bits", f"[{offset}, {offset}+{len(data)})")
+
+    def header_pointer(self, offset: int, n: int) -> Optional[memoryview]:
+        """skb_header_pointer: a read-only view of n bytes at offset - zero-copy
+        when they are linear, a copy otherwise - or None outside the packet."""
+        r = lib.skbpy_linear(self._cd, offset, n)
+        if r >= 0:
+            return self._view(r, "skb_header_pointer").toreadonly()
+        if r != lib.SKB_ENULL:
+            self._raise(r, "skb_header_pointer")
+        try:
+            return memoryview(self.copy_bits(offset, n))
+        except SkbFault:
+            return None
+
+    def checksum(self, offset: int, n: int, csum: int = 0) -> int:
+        """skb_checksum: the 32-bit partial sum of n bytes from offset, continuing
+        csum (fold it with skb.csum.csum_fold)."""
+        r = lib.skb_checksum(self._cd, offset, n, csum)
+        if r < 0:
+            self._raise(r, "skb_checksum", f"[{offset}, {offset}+{n})")
+        return r
+
+    def split(self, skb1: "SkBuff", n: int) -> None:
+        """skb_split: keep the first n bytes, move the rest into the empty skb1
+        (linear part and frags; truesize unchanged on both)."""
+        r = lib.skb_split(self._cd, _skb_arg(skb1), n)
+        if r == lib.SKB_EOVERPANIC:
+            raise SkbOverPanic(**skb1._panic_fields(self._cd.len - n))
+        if r:
+            self._other_failed(r, skb1, "skb_split", "second skb", n)
+
+    def try_coalesce(self, frm: "SkBuff") -> Optional[int]:
+        """skb_try_coalesce: merge frm's bytes into this skb if cheap.  Returns
+        the truesize delta and frees frm (kfree_skb_partial), or None when
+        refused (nothing changed)."""
+        r = lib.skbpy_try_coalesce(self._cd, _skb_arg(frm), _err)
+        if r < 0:
+            self._other_failed(r, frm, "skb_try_coalesce", "source skb")
+        if not r:
+            return None
+        frm._moved(r & ~lib.SKBPY_DONE)
+        return _err[0]
+
+    # ------------------------------------------------------------------
+    # GSO metadata (in the shared info)
+
+    def _set_shinfo(self, name: str, value: int, bits: int) -> None:
+        if not 0 <= value < 1 << bits:
+            raise OverflowError(f"{name} must fit in {bits} bits, not {value}")
+        if lib.skb_cloned(self._cd) == 1:
+            raise SkbSharedWrite(f"{name}: the shared info is shared with a clone")
+        setattr(lib.skb_shinfo(self._cd), name, value)
+
+    @property
+    def gso_size(self) -> int:
+        """The MSS of a GSO packet (0: not GSO)."""
+        return lib.skb_shinfo(self._cd).gso_size
+
+    @gso_size.setter
+    def gso_size(self, value: int) -> None:
+        self._set_shinfo("gso_size", value, 16)
+
+    @property
+    def gso_segs(self) -> int:
+        return lib.skb_shinfo(self._cd).gso_segs
+
+    @gso_segs.setter
+    def gso_segs(self, value: int) -> None:
+        self._set_shinfo("gso_segs", value, 16)
+
+    @property
+    def gso_type(self) -> int:
+        """SKB_GSO_* bits."""
+        return lib.skb_shinfo(self._cd).gso_type
+
+    @gso_type.setter
+    def gso_type(self, value: int) -> None:
+        self._set_shinfo("gso_type", value, 32)
+
+    # ------------------------------------------------------------------
 
     def __repr__(self) -> str:
         cd = self._cd
@@ -654,86 +894,40 @@ class SkBuff:
         )
 
 
-def _adopt(p) -> SkBuff:
-    """A handle on a fresh skb whose reference Python now holds."""
-    s = object.__new__(SkBuff)
+def _new(cls: type, p) -> SkBuff:
+    s = object.__new__(cls)
     s._cd = p
     s._hv = None
-    _handles[p] = weakref.ref(s)
+    _by_ptr[p] = weakref.ref(s)
     return s
 
 
-def _public_names():
-    return [n for n in dir(SkBuff) if not n.startswith("_")]
+def _adopt(p) -> SkBuff:
+    """A handle on a fresh skb whose reference Python now holds."""
+    return _new(SkBuff, p)
 
 
-class BorrowedSkBuff(SkBuff):
-    """A handle on an skb Python holds no reference to: checked on access."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        if self._cd.state != _LIVE:
-            self._moved(_DIED)
-            return repr(self)
-        return SkBuff.__repr__(self)
+def skb_handle(p) -> SkBuff:
+    """The handle of the skb at ``p``: its existing one, or a borrowed one."""
+    ref = _by_ptr.get(p)
+    s = ref() if ref is not None else None
+    if s is None:
+        lib.skbpy_pin(p)
+        s = _new(BorrowedSkBuff, p)
+    return s
 
 
-def _checked(name: str, attr):
-    def alive(self):
-        if self._cd.state != _LIVE:
-            self._moved(_DIED)
-            raise SkbUseAfterFree(f"{name} on a freed skb")
-
-    if isinstance(attr, property):
-        def fget(self):
-            alive(self)
-            return attr.fget(self)
-
-        fset = None
-        if attr.fset is not None:
-            def fset(self, value):
-                alive(self)
-                attr.fset(self, value)
-        return property(fget, fset, doc=attr.__doc__)
-
-    def method(self, *args, **kwargs):
-        alive(self)
-        return attr(self, *args, **kwargs)
-
-    method.__name__ = name
-    method.__doc__ = attr.__doc__
-    return method
+def _skb_arg(other: object):
+    """The C pointer of an skb argument, refusing freed skbs and other types."""
+    if isinstance(other, SkBuff):
+        if type(other) is FreedSkBuff:
+            raise SkbUseAfterFree("a freed skb was passed")
+        return other._cd
+    raise TypeError(f"expected an SkBuff, not {type(other).__name__}")
 
 
-class FreedSkBuff(SkBuff):
-    """A handle on a freed skb: every access raises SkbUseAfterFree."""
-
-    __slots__ = ()
-
-    def __del__(self) -> None:
-        pass
-
-    def __repr__(self) -> str:
-        return "<SkBuff freed>"
-
-
-def _dead(name: str, attr):
-    exc = SkbDoubleFree if name in ("kfree", "consume") else SkbUseAfterFree
-
-    def fail(self, *args, **kwargs):
-        raise exc(f"{name} on a freed skb")
-
-    if isinstance(attr, property):
-        return property(fail, fail)
-    return fail
-
-
-for _name in _public_names():
-    _attr = getattr(SkBuff, _name)
-    setattr(BorrowedSkBuff, _name, _checked(_name, _attr))
-    setattr(FreedSkBuff, _name, _dead(_name, _attr))
-del _name, _attr
+BorrowedSkBuff, FreedSkBuff = _handles.derive_states(
+    SkBuff, ("kfree", "consume"), SkBuff.__repr__)
 
 
 def alloc_skb(size: int, fclone: bool = False) -> SkBuff:
