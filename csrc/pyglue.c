@@ -4,8 +4,9 @@
  * free for Python's sake, and view results packed into one integer so a
  * wrapper method costs a single C call.
  *
- * Rules.  A Python wrapper pins its struct (py_pin), so the memory stays
- * valid after a kernel-side free until the wrapper is collected.  py_refs
+ * Rules.  A Python handle pins its struct (py_pins), so the memory stays
+ * valid after a kernel-side free until the handle is collected; a segment
+ * list pins all its segments while any of their handles lives.  py_refs
  * counts the users references that belong to Python code; a wrapper with
  * none is "borrowed" (e.g. a frag_list member the parent owns).  A mapped
  * head (a memoryview over it) pins the head block.
@@ -15,9 +16,7 @@
 /* The struct's memory may go once neither the kernel nor Python needs it. */
 static void skbpy_unpin(struct sk_buff *skb)
 {
-	skb->py_pin = 0;
-	skb->py_head = NULL;
-	if (skb->state == SKB_STATE_LIVE)
+	if (--skb->py_pins || skb->state == SKB_STATE_LIVE)
 		return;
 	skb_counters.zombie_skbs--;
 	skb_free_struct_memory(skb);
@@ -28,7 +27,7 @@ static struct sk_buff *adopt(struct sk_buff *skb)
 {
 	if (skb) {
 		skb->py_refs = 1;
-		skb->py_pin = 1;
+		skb->py_pins = 1;
 		skb->py_head = NULL;
 	}
 	return skb;
@@ -55,7 +54,7 @@ void skbpy_pin(struct sk_buff *skb)
 {
 	if (!skb_live(skb))
 		return;
-	skb->py_pin = 1;
+	skb->py_pins++;
 	skb->py_head = NULL;
 }
 

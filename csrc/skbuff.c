@@ -163,7 +163,7 @@ void skb_free_struct_memory(struct sk_buff *skb)
 		fclones = container_of(skb, struct sk_buff_fclones, skb2);
 		break;
 	}
-	if (!fclones->fclone_ref && !fclones->skb1.py_pin && !fclones->skb2.py_pin)
+	if (!fclones->fclone_ref && !fclones->skb1.py_pins && !fclones->skb2.py_pins)
 		skb_mfree(fclones);
 }
 
@@ -174,11 +174,11 @@ static void kfree_skbmem(struct sk_buff *skb)
 
 	skb->state = SKB_STATE_FREED;
 	skb_counters.live_skbs--;
-	if (skb->py_pin)
+	if (skb->py_pins)
 		skb_counters.zombie_skbs++;
 	switch (skb->fclone) {
 	case SKB_FCLONE_UNAVAILABLE:
-		if (!skb->py_pin)
+		if (!skb->py_pins)
 			skb_free_struct_memory(skb);
 		return;
 	case SKB_FCLONE_ORIG:
@@ -658,7 +658,7 @@ static void skb_clone_into(struct sk_buff *n, struct sk_buff *skb)
  *
  * An fclone original whose companion is free hands out the companion;
  * otherwise a new struct is allocated.  Both skbs end up marked cloned.
- * A companion still pinned by a Python wrapper is not reused (the only
+ * A companion whose memory Python still pins is not reused (the only
  * difference from the kernel: Python holds a dangling handle to it).
  */
 struct sk_buff *skb_clone(struct sk_buff *skb, int *err)
@@ -676,7 +676,7 @@ struct sk_buff *skb_clone(struct sk_buff *skb, int *err)
 	}
 	fclones = skb->fclone == SKB_FCLONE_ORIG ?
 		  container_of(skb, struct sk_buff_fclones, skb1) : NULL;
-	if (fclones && fclones->fclone_ref == 1 && !fclones->skb2.py_pin) {
+	if (fclones && fclones->fclone_ref == 1 && !fclones->skb2.py_pins) {
 		n = &fclones->skb2;
 		memset(n, 0, sizeof(*n));
 		fclones->fclone_ref = 2;

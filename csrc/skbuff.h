@@ -241,18 +241,21 @@ struct sk_buff {
 	uint8_t cb[48];
 	/*
 	 * Emulator bookkeeping, not part of the kernel's struct.  state tells
-	 * a live skb from one the kernel freed while a Python wrapper still
-	 * pinned its memory; py_refs counts the references Python code holds;
+	 * a live skb from one the kernel freed while Python still pins its
+	 * memory (py_pins: its handle, a segment list); py_pending marks a
+	 * segment whose handle is not created yet; py_refs counts the
+	 * references Python code holds;
 	 * py_head/py_ro describe the Python wrapper's cached view of the head;
 	 * hdr_set records which header offsets were set explicitly (the
 	 * checker orders only those); on_list marks an skb that was linked into
 	 * a frag_list chain, whose next pointer the chain now owns.
 	 */
 	uint8_t state;
-	uint8_t py_pin;
 	uint8_t py_ro;
 	uint8_t hdr_set;
 	uint8_t on_list;
+	uint8_t py_pending;
+	uint32_t py_pins;
 	uint32_t py_refs;
 	const unsigned char *py_head;
 };
