@@ -142,3 +142,26 @@ uint16_t ip_fast_csum(const void *iph, unsigned int ihl)
 {
 	return csum_fold(csum_partial(iph, ihl * 4, 0));
 }
+
+/**
+ * csum_ipv6_magic - the folded TCP/UDP checksum with the IPv6 pseudo-header
+ * @saddr: source address (16 bytes, network order)
+ * @daddr: destination address (16 bytes, network order)
+ * @len: the upper-layer length
+ * @proto: the next header value
+ * @csum: the partial sum of the L4 header and payload
+ */
+uint16_t csum_ipv6_magic(const uint8_t *saddr, const uint8_t *daddr, uint32_t len,
+			 uint8_t proto, uint32_t csum)
+{
+	uint32_t sum = csum;
+	int i;
+
+	for (i = 0; i < 16; i += 4) {
+		sum = csum_add(sum, load_le32(saddr + i));
+		sum = csum_add(sum, load_le32(daddr + i));
+	}
+	sum = csum_add(sum, __builtin_bswap32(len));
+	sum = csum_add(sum, __builtin_bswap32(proto));
+	return csum_fold(sum);
+}

@@ -476,3 +476,78 @@ int skbpy_try_coalesce(struct sk_buff *to, struct sk_buff *from, int *delta)
 	return SKBPY_DONE | drop_python_ref(from);
 }
 
+
+/* ---------------------------------------------------------------------
+ * Segment lists.  The list pins every segment while it lives (and Python
+ * keeps it alive while any segment's handle does), so next pointers stay
+ * valid.  A segment's handle is created on first use; until then the
+ * segment is "pending" and its reference waits in the list.
+ */
+
+/**
+ * skbpy_segment - skb_segment (@gso = 0) or skb_gso_segment for Python
+ * @skb: the skb
+ * @features: NETIF_F_* features
+ * @gso: 1 to walk the protocol handlers
+ * @out: receives the array of segments (release with skbpy_segs_release)
+ *
+ * Returns the number of segments, 0 when the device can take the skb as
+ * it is, or a negative code.
+ */
+int skbpy_segment(struct sk_buff *skb, uint64_t features, int gso, struct sk_buff ***out)
+{
+	struct sk_buff *segs, *seg, **arr;
+	int err = SKB_OK, n = 0, i;
+
+	*out = NULL;
+	segs = gso ? skb_gso_segment(skb, features, &err) : skb_segment(skb, features, &err);
+	if (!segs)
+		return err;
+	for (seg = segs; seg; seg = seg->next)
+		n++;
+	arr = skb_malloc((size_t)n * sizeof(*arr));
+	if (!arr) {
+		kfree_skb_list(segs);
+		return SKB_ENOMEM;
+	}
+	for (i = 0, seg = segs; seg; seg = seg->next, i++) {
+		arr[i] = seg;
+		seg->py_refs = 1;
+		seg->py_pins = 2;
+		seg->py_pending = 1;
+		seg->py_head = NULL;
+	}
+	*out = arr;
+	return n;
+}
+
+/**
+ * skbpy_segs_release - the segment list and all its handles are gone
+ * @segs: the array skbpy_segment returned
+ * @n: its length
+ *
+ * Segments whose handle was never made still hold Python's reference: it
+ * was leaked, and is dropped here.  Returns the number leaked.
+ */
+int skbpy_segs_release(struct sk_buff **segs, int n)
+{
+	int leaked = 0, i;
+
+	for (i = 0; i < n; i++) {
+		struct sk_buff *seg = segs[i];
+
+		if (seg->py_pending) {
+			seg->py_pending = 0;
+			leaked += skbpy_release(seg);
+		}
+		skbpy_unpin(seg);
+	}
+	skb_mfree(segs);
+	return leaked;
+}
+
+/* A handle now exists for a pending segment: it takes the reserved pin. */
+void skbpy_claim(struct sk_buff *skb)
+{
+	skb->py_pending = 0;
+}

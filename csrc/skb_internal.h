@@ -146,6 +146,35 @@ static inline bool region_writable(const struct sk_buff *skb, uint64_t start,
 	return !header_cloned_nocheck(skb) && end <= skb->hdr_len;
 }
 
+/*
+ * SKB_GSO_CB: the GSO layer's scratch state, kept in cb[] at the kernel's
+ * offset so a Python view of cb shows what the kernel's would.
+ */
+#define SKB_GSO_CB_OFFSET 32
+
+struct skb_gso_cb {
+	int32_t offset;		/* the kernel's mac_offset, data_offset once segmented */
+	int32_t encap_level;
+	uint32_t csum;
+	uint16_t csum_start;
+};
+
+_Static_assert(SKB_GSO_CB_OFFSET + sizeof(struct skb_gso_cb) <= 48,
+	       "SKB_GSO_CB must fit in cb");
+
+static inline struct skb_gso_cb gso_cb(const struct sk_buff *skb)
+{
+	struct skb_gso_cb cb;
+
+	memcpy(&cb, skb->cb + SKB_GSO_CB_OFFSET, sizeof(cb));
+	return cb;
+}
+
+static inline void set_gso_cb(struct sk_buff *skb, const struct skb_gso_cb *cb)
+{
+	memcpy(skb->cb + SKB_GSO_CB_OFFSET, cb, sizeof(*cb));
+}
+
 /* alloc.c: raw memory with fault injection, the counters, head buffers,
  * and the lists of live heads and pages the page checker walks. */
 extern struct skb_counters skb_counters;
@@ -167,9 +196,15 @@ void kfree_skb_list(struct sk_buff *segs);
 void kfree_skb_nocheck(struct sk_buff *skb);
 void skb_free_struct_memory(struct sk_buff *skb);
 void skb_headers_offset_update(struct sk_buff *skb, int off);
+void copy_skb_header_fields(struct sk_buff *new, const struct sk_buff *old);
 void skb_copy_header(struct sk_buff *new, const struct sk_buff *old);
 void skb_release_data(struct sk_buff *skb);
 int pskb_trim_nonlinear(struct sk_buff *skb, unsigned int len);
+
+/* segment.c and gso.c internals */
+struct sk_buff *skb_segment(struct sk_buff *head_skb, uint64_t features, int *err);
+uint16_t skb_network_protocol(struct sk_buff *skb, int *depth);
+bool skb_gso_ok(const struct sk_buff *skb, uint64_t features);
 
 /* nonlinear.c internals */
 bool skb_paged_consistent(const struct sk_buff *skb);

@@ -603,7 +603,7 @@ int skb_get(struct sk_buff *skb)
 }
 
 /* The kernel's headers group (pkt_type .. mac_header), cb and the rest. */
-static void copy_skb_header_fields(struct sk_buff *new, const struct sk_buff *old)
+void copy_skb_header_fields(struct sk_buff *new, const struct sk_buff *old)
 {
 	memcpy(&new->pkt_type, &old->pkt_type,
 	       offsetof(struct sk_buff, mac_header) + sizeof(old->mac_header) -

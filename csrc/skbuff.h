@@ -101,12 +101,46 @@
 #define CHECKSUM_COMPLETE 2
 #define CHECKSUM_PARTIAL 3
 
+/*
+ * Device features (netdev_features_t bits, the kernel's positions).  Each
+ * NETIF_F_GSO_* bit is the SKB_GSO_* bit shifted by NETIF_F_GSO_SHIFT.
+ */
+#define NETIF_F_SG 1
+#define NETIF_F_IP_CSUM 2
+#define NETIF_F_HW_CSUM 8
+#define NETIF_F_IPV6_CSUM 16
+#define NETIF_F_HIGHDMA 32
+#define NETIF_F_FRAGLIST 64
+#define NETIF_F_HW_VLAN_CTAG_TX 128
+#define NETIF_F_GSO 2048
+#define NETIF_F_GSO_SHIFT 16
+#define NETIF_F_TSO 65536
+#define NETIF_F_GSO_ROBUST 131072
+#define NETIF_F_TSO_ECN 262144
+#define NETIF_F_TSO_MANGLEID 524288
+#define NETIF_F_TSO6 1048576
+#define NETIF_F_GSO_GRE 4194304
+#define NETIF_F_GSO_GRE_CSUM 8388608
+#define NETIF_F_GSO_IPXIP4 16777216
+#define NETIF_F_GSO_IPXIP6 33554432
+#define NETIF_F_GSO_UDP_TUNNEL 67108864
+#define NETIF_F_GSO_UDP_TUNNEL_CSUM 134217728
+#define NETIF_F_GSO_PARTIAL 268435456
+#define NETIF_F_GSO_TUNNEL_REMCSUM 536870912
+#define NETIF_F_GSO_SCTP 1073741824
+#define NETIF_F_GSO_ESP 2147483648
+#define NETIF_F_GSO_UDP 4294967296
+#define NETIF_F_GSO_UDP_L4 8589934592
+#define NETIF_F_GSO_FRAGLIST 17179869184
+#define NETIF_F_RXCSUM 1099511627776
+
 /* Results and errors. */
 #define SKB_OK 0
 #define SKB_WARN 1
 #define SKB_ENOMEM (-12)
 #define SKB_EFAULT (-14)
 #define SKB_EINVAL (-22)
+#define SKB_EPROTONOSUPPORT (-93)
 #define SKB_ENULL (-1000)
 #define SKB_EOVERPANIC (-1001)
 #define SKB_EUNDERPANIC (-1002)
@@ -129,6 +163,7 @@
 #define SKB_EBUG_INCONSISTENT (-1114)
 #define SKB_EBUG_LEN (-1115)
 #define SKB_EBUG_ARGS (-1116)
+#define SKB_EBUG_SEGMENT (-1117)
 
 /* Emulator bookkeeping states of a struct sk_buff. */
 #define SKB_STATE_FREED 0
@@ -370,6 +405,14 @@ uint32_t csum_tcpudp_nofold(const uint8_t *saddr, const uint8_t *daddr, uint32_t
 uint16_t csum_tcpudp_magic(const uint8_t *saddr, const uint8_t *daddr, uint32_t len,
 			   uint8_t proto, uint32_t csum);
 uint16_t ip_fast_csum(const void *iph, unsigned int ihl);
+uint16_t csum_ipv6_magic(const uint8_t *saddr, const uint8_t *daddr, uint32_t len,
+			 uint8_t proto, uint32_t csum);
+
+/* GSO: skb_segment and the protocol stack above it (segment.c, gso.c). */
+struct sk_buff *skb_gso_segment(struct sk_buff *skb, uint64_t features, int *err);
+int skb_gso_reset(struct sk_buff *skb);
+int skb_gso_validate_network_len(const struct sk_buff *skb, unsigned int mtu);
+int skb_gso_validate_mac_len(const struct sk_buff *skb, unsigned int len);
 
 /* The invariant checkers: 0 when sound, else SKB_EINVAL and a reason in buf. */
 int skb_check(const struct sk_buff *skb, char *buf, size_t size);
@@ -418,5 +461,8 @@ struct page *skbpy_frag_ref(struct sk_buff *skb, int i, int *st);
 int skbpy_frag_unref(struct sk_buff *skb, int i);
 int skbpy_frag_list_add(struct sk_buff *skb, struct sk_buff *member, int at_end);
 int skbpy_try_coalesce(struct sk_buff *to, struct sk_buff *from, int *delta);
+int skbpy_segment(struct sk_buff *skb, uint64_t features, int gso, struct sk_buff ***out);
+int skbpy_segs_release(struct sk_buff **segs, int n);
+void skbpy_claim(struct sk_buff *skb);
 
 #endif /* SKB_SKBUFF_H */

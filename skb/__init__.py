@@ -14,14 +14,17 @@ from .errors import (
     SkbLeakWarning,
     SkbOverPanic,
     SkbPanic,
+    SkbSegmentError,
     SkbSharedWrite,
     SkbUnderPanic,
     SkbUseAfterFree,
     SkbWarning,
 )
+from .features import GSO_BY_FRAGS, NETIF_F, SKB_GSO
+from .gso import gso_segment
 from .leak import Counters, counters, leak_check
 from .page import BorrowedPage, Frag, FreedPage, Page, alloc_page
-from .skbuff import BorrowedSkBuff, FreedSkBuff, SkBuff, alloc_skb
+from .skbuff import BorrowedSkBuff, FreedSkBuff, SegmentList, SkBuff, alloc_skb
 
 __version__ = "0.1.0"
 
@@ -47,13 +50,17 @@ __all__ = [
     "Frag",
     "FreedPage",
     "FreedSkBuff",
+    "GSO_BY_FRAGS",
     "MAX_SKB_FRAGS",
+    "NETIF_F",
     "NET_SKB_PAD",
     "PAGE_SIZE",
     "Page",
     "SKB_FCLONE_CLONE",
     "SKB_FCLONE_ORIG",
     "SKB_FCLONE_UNAVAILABLE",
+    "SKB_GSO",
+    "SegmentList",
     "SkBuff",
     "SkbBug",
     "SkbDoubleFree",
@@ -64,6 +71,7 @@ __all__ = [
     "SkbLeakWarning",
     "SkbOverPanic",
     "SkbPanic",
+    "SkbSegmentError",
     "SkbSharedWrite",
     "SkbUnderPanic",
     "SkbUseAfterFree",
@@ -71,5 +79,6 @@ __all__ = [
     "alloc_page",
     "alloc_skb",
     "counters",
+    "gso_segment",
     "leak_check",
 ]

@@ -63,6 +63,15 @@ class SkbFault(SkbError, IndexError):
     """The kernel's -EFAULT: a byte range outside the packet."""
 
 
+class SkbSegmentError(SkbError, ValueError):
+    """skb_segment / skb_gso_segment refused the packet (the kernel's
+    ERR_PTR); ``errno`` is EINVAL or EPROTONOSUPPORT."""
+
+    def __init__(self, errno: int, message: str):
+        self.errno = errno
+        super().__init__(message)
+
+
 class SkbSharedWrite(SkbError, BufferError):
     """A write into data shared with a clone, without cow or unshare first."""
 

@@ -30,9 +30,11 @@ writable after a later clone: call ``cow``/``unshare`` and take a fresh view.
 
 from __future__ import annotations
 
+import errno
 import warnings
 import weakref
-from typing import Iterator, Optional
+from collections.abc import Sequence
+from typing import Iterator, Optional, Union, overload
 
 from . import _handles
 from ._engine import ffi, lib
@@ -41,6 +43,7 @@ from .errors import (
     SkbFault,
     SkbLeakWarning,
     SkbOverPanic,
+    SkbSegmentError,
     SkbSharedWrite,
     SkbUnderPanic,
     SkbUseAfterFree,
@@ -77,6 +80,7 @@ _unmap = lib.skbpy_unmap
 _release = lib.skbpy_release
 
 _err = ffi.new("int *")
+_segs = ffi.new("struct sk_buff **[1]")
 
 # pointer -> weakref(handle); keeps one handle per struct.
 _by_ptr: dict = {}
@@ -104,6 +108,8 @@ _BUG_MESSAGES = {
     "frag_list (a member was changed behind its owner's back)",
     lib.SKB_EBUG_LEN: "{op}: a length or truesize would overflow 32 bits",
     lib.SKB_EBUG_ARGS: "{op}: arguments the kernel never passes ({arg})",
+    lib.SKB_EBUG_SEGMENT: "{op}: the geometry hits a BUG_ON in skb_segment (a frag_list "
+    "member's linear data not on a segment boundary, or a member too short)",
 }
 
 
@@ -130,7 +136,7 @@ def _field(name: str, doc: str, bits: int) -> property:
 class SkBuff:
     """A socket buffer; see the module documentation for lifetimes and views."""
 
-    __slots__ = ("_cd", "_hv", "__weakref__")
+    __slots__ = ("_cd", "_hv", "_owner", "__weakref__")
     _kind = "skb"
 
     def __init__(self) -> None:
@@ -162,6 +168,7 @@ class SkBuff:
             _by_ptr.pop(self._cd, None)
             self._cd = None
             self._hv = None
+            self._owner = None
             self.__class__ = FreedSkBuff
         elif transition & _BORROWED:
             self.__class__ = BorrowedSkBuff
@@ -217,6 +224,9 @@ class SkBuff:
                 f"{op}: Python holds no reference to this skb (users "
                 f"{self._cd.users} belong to other owners); refcount underflow"
             )
+        if code in (lib.SKB_EINVAL, lib.SKB_EPROTONOSUPPORT):
+            number = errno.EINVAL if code == lib.SKB_EINVAL else errno.EPROTONOSUPPORT
+            raise SkbSegmentError(number, f"{op}: {errno.errorcode[number]} ({arg})")
         template = _BUG_MESSAGES.get(code)
         if template is None:
             raise SkbBug(f"{op}: engine error {code}")
@@ -596,7 +606,7 @@ class SkBuff:
 
     def _predicate(self, r: int, op: str) -> bool:
         if r < 0:
-            self._raise(r, op)
+            self._raise(r, op, "headers not set")
         return bool(r)
 
     def header_release(self) -> None:
@@ -844,6 +854,65 @@ class SkBuff:
         return _err[0]
 
     # ------------------------------------------------------------------
+    # segmentation
+
+    def _segment(self, features: int, gso: int, op: str) -> Optional["SegmentList"]:
+        n = lib.skbpy_segment(self._cd, int(features), gso, _segs)
+        if n < 0:
+            self._raise(n, op, f"gso_size {lib.skb_shinfo(self._cd).gso_size}, "
+                               f"gso_type {lib.skb_shinfo(self._cd).gso_type:#x}")
+        if n == 0:
+            return None
+        return SegmentList._make(_segs[0], n)
+
+    def segment(self, features: int) -> "SegmentList":
+        """skb_segment: cut this GSO skb into segments of at most gso_size
+        payload bytes.  data must be at the payload with the mac header set
+        (headers from the mac header on are replicated).  As in the kernel,
+        this skb is left pushed back to its mac header."""
+        segs = self._segment(features, 0, "skb_segment")
+        assert segs is not None
+        return segs
+
+    @property
+    def next(self) -> Optional["SkBuff"]:
+        """The next segment, for a segment of a SegmentList (else None)."""
+        owner = self._owner
+        if owner is None:
+            return None
+        segs, j = owner
+        return segs[j + 1] if j + 1 < len(segs) else None
+
+    @property
+    def prev(self) -> Optional["SkBuff"]:
+        """For the first segment of a list, the last one (the kernel's
+        segs->prev); None elsewhere."""
+        owner = self._owner
+        if owner is None or owner[1] != 0:
+            return None
+        return owner[0][-1]
+
+    def is_gso(self) -> bool:
+        """skb_is_gso: gso_size is not 0."""
+        return lib.skb_shinfo(self._cd).gso_size != 0
+
+    def gso_reset(self) -> None:
+        """skb_gso_reset: clear gso_size, gso_segs and gso_type."""
+        if lib.skb_cloned(self._cd) == 1:
+            raise SkbSharedWrite("skb_gso_reset: the shared info is shared with a clone")
+        self._status(lib.skb_gso_reset(self._cd), "skb_gso_reset")
+
+    def gso_validate_network_len(self, mtu: int) -> bool:
+        """skb_gso_validate_network_len: every segment's network packet fits mtu."""
+        return self._predicate(lib.skb_gso_validate_network_len(self._cd, mtu),
+                               "skb_gso_validate_network_len")
+
+    def gso_validate_mac_len(self, length: int) -> bool:
+        """skb_gso_validate_mac_len: every segment's frame fits length."""
+        return self._predicate(lib.skb_gso_validate_mac_len(self._cd, length),
+                               "skb_gso_validate_mac_len")
+
+    # ------------------------------------------------------------------
     # GSO metadata (in the shared info)
 
     def _set_shinfo(self, name: str, value: int, bits: int) -> None:
@@ -894,10 +963,11 @@ class SkBuff:
         )
 
 
-def _new(cls: type, p) -> SkBuff:
+def _new(cls: type, p, owner: Optional[tuple] = None) -> SkBuff:
     s = object.__new__(cls)
     s._cd = p
     s._hv = None
+    s._owner = owner
     _by_ptr[p] = weakref.ref(s)
     return s
 
@@ -908,13 +978,85 @@ def _adopt(p) -> SkBuff:
 
 
 def skb_handle(p) -> SkBuff:
-    """The handle of the skb at ``p``: its existing one, or a borrowed one."""
+    """The handle of the skb at ``p`` (which its parent must keep alive):
+    its existing one, or a borrowed one."""
     ref = _by_ptr.get(p)
     s = ref() if ref is not None else None
     if s is None:
         lib.skbpy_pin(p)
         s = _new(BorrowedSkBuff, p)
     return s
+
+
+class SegmentList(Sequence):
+    """The segments skb_segment / skb_gso_segment produced, in order.
+
+    The skbs belong to the caller: free each one (the garbage collector
+    frees forgotten ones as leaks).  Handles are made on first access, so
+    producing the list is one engine call; the list keeps them, and each
+    segment's ``next``/``prev`` follow the list.  A segment handle keeps its
+    list alive until the segment is freed.
+    """
+
+    __slots__ = ("_arr", "_n", "_cache")
+
+    def __init__(self) -> None:
+        raise TypeError("segment lists come from SkBuff.segment() or gso_segment()")
+
+    @classmethod
+    def _make(cls, arr, n: int) -> "SegmentList":
+        segs = object.__new__(cls)
+        segs._arr = arr
+        segs._n = n
+        segs._cache = [None] * n
+        return segs
+
+    def _handle(self, j: int) -> SkBuff:
+        h = self._cache[j]
+        if h is None:
+            p = self._arr[j]
+            lib.skbpy_claim(p)
+            h = self._cache[j] = _new(SkBuff, p, (self, j))
+        return h
+
+    def __len__(self) -> int:
+        return self._n
+
+    @overload
+    def __getitem__(self, i: int) -> SkBuff: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[SkBuff]: ...
+
+    def __getitem__(self, i: Union[int, slice]) -> Union[SkBuff, list[SkBuff]]:
+        if isinstance(i, slice):
+            return [self._handle(j) for j in range(*i.indices(self._n))]
+        n = self._n
+        j = i + n if i < 0 else i
+        if not 0 <= j < n:
+            raise IndexError(f"segment {i} of {n}")
+        return self._handle(j)
+
+    def __iter__(self) -> Iterator[SkBuff]:
+        for j in range(self._n):
+            yield self._handle(j)
+
+    def __del__(self) -> None:
+        try:
+            leaked = lib.skbpy_segs_release(self._arr, self._n)
+        except Exception:  # interpreter shutdown: the engine may be gone
+            return
+        if leaked:
+            global _gc_leaks
+            _gc_leaks += leaked
+            warnings.warn(
+                f"{leaked} segment(s) were never taken from their list: freed as leaks",
+                SkbLeakWarning,
+                stacklevel=2,
+            )
+
+    def __repr__(self) -> str:
+        return f"<SegmentList of {self._n} skbs>"
 
 
 def _skb_arg(other: object):
