@@ -126,7 +126,7 @@ def _s32(value: int, name: str) -> int:
     return _int(value, _S32_MIN, _S32_MAX, name)
 
 
-def _bytes(data) -> bytes:
+def _bytes(data: bytes) -> bytes:
     """Bytes from any bytes-like object (an int is refused, unlike bytes())."""
     return bytes(memoryview(data).cast("B"))
 
@@ -163,7 +163,7 @@ def _fold16(x: int) -> int:
     return x
 
 
-def csum_partial(data, csum: int = 0) -> int:
+def csum_partial(data: bytes, csum: int = 0) -> int:
     """One's complement sum of data as little-endian 16-bit words (a final odd
     byte is a low byte), folded to 16 bits, then added to csum end-around."""
     _u32(csum, "csum")
@@ -210,7 +210,7 @@ def csum_fold(csum: int) -> int:
     return ~s & _U16
 
 
-def csum_tcpudp_nofold(saddr, daddr, length: int, proto: int, csum: int) -> int:
+def csum_tcpudp_nofold(saddr: bytes, daddr: bytes, length: int, proto: int, csum: int) -> int:
     """The TCP/UDP pseudo-header sum, not folded.  saddr and daddr are the
     4 address bytes in network order; (proto + length) << 8 is u32 arithmetic,
     as in C."""
@@ -227,11 +227,11 @@ def csum_tcpudp_nofold(saddr, daddr, length: int, proto: int, csum: int) -> int:
     return s
 
 
-def csum_tcpudp_magic(saddr, daddr, length: int, proto: int, csum: int) -> int:
+def csum_tcpudp_magic(saddr: bytes, daddr: bytes, length: int, proto: int, csum: int) -> int:
     return csum_fold(csum_tcpudp_nofold(saddr, daddr, length, proto, csum))
 
 
-def ip_fast_csum(header) -> int:
+def ip_fast_csum(header: bytes) -> int:
     """The IPv4 header checksum field value (0 when the header checks out)."""
     return csum_fold(csum_partial(header))
 
@@ -508,7 +508,7 @@ class SkBuff:
         self._py_refs -= 1
 
     def _unref(self) -> None:
-        """kfree_skb for a reference someone other than Python held."""
+        """Drop one users reference (kfree_skb); the last one frees the skb."""
         self._users -= 1
         if self._users == 0:
             self._drop_data()
@@ -521,8 +521,8 @@ class SkBuff:
     def _drop_data(self) -> None:
         """skb_release_data: drop this skb's share of the head.
 
-        An skb that was never cloned owns the head outright.  Otherwise its
-        share is 1, or 1 + (1 << 16) for a header-released skb."""
+        An skb whose cloned bit is clear owns the head outright.  Otherwise
+        its share is 1, or 1 + (1 << 16) for a header-released skb."""
         head = self._head
         if self._cloned:
             bias = _NOHDR_BIAS if self._nohdr else 1
@@ -682,11 +682,12 @@ class SkBuff:
 
     def _pull_tail(self, delta: int) -> None:
         """__pskb_pull_tail: move delta bytes of paged data into the head."""
+        pulled = self._copy_bits(self.headlen, delta)
         eat = self._tail + delta - self._end
         if eat > 0 or self.is_cloned():
             self._expand_head(0, eat + 128 if eat > 0 else 0)
         head = self._head
-        head.buf[self._tail:self._tail + delta] = self._copy_bits(self.headlen, delta)
+        head.buf[self._tail:self._tail + delta] = pulled
         frag_bytes = sum(f.size for f in head.frags)
         if head.frag_list and frag_bytes < delta:
             self._pull_members(delta - frag_bytes)
@@ -1157,7 +1158,7 @@ class SkBuff:
         self._len += n
         return self._view(start, self._tail)
 
-    def put_data(self, data) -> memoryview:
+    def put_data(self, data: bytes) -> memoryview:
         """skb_put_data: append bytes; SkbSharedWrite if the tail is shared."""
         b = _bytes(data)
         if not self._writable(self._tail, self._tail + len(b)):
@@ -1277,8 +1278,9 @@ class SkBuff:
         bytes included).  mac_len is not copied: the kernel's
         __copy_skb_header leaves it out."""
         headroom = self.headroom
+        packet = self._copy_bits(-headroom, headroom + self._len)
         new = _Head(self._end + self._data_len)
-        new.buf[:headroom + self._len] = self._copy_bits(-headroom, headroom + self._len)
+        new.buf[:len(packet)] = packet
         c = SkBuff._new(new)
         c._data = headroom
         c._tail = headroom + self._len
@@ -1495,7 +1497,7 @@ class SkBuff:
         _u32(n, "n")
         return self._copy_bits(offset, n)
 
-    def store_bits(self, offset: int, data) -> None:
+    def store_bits(self, offset: int, data: bytes) -> None:
         """skb_store_bits: write data at offset, into the head, frag pages and
         members; nothing is written if a head region is shared."""
         _s32(offset, "offset")
@@ -1680,10 +1682,12 @@ __all__ = [
     "Frag",
     "MAX_SKB_FRAGS",
     "NET_SKB_PAD",
+    "PAGE_SIZE",
     "Page",
     "SKB_FCLONE_CLONE",
     "SKB_FCLONE_ORIG",
     "SKB_FCLONE_UNAVAILABLE",
+    "SKB_GSO_DODGY",
     "SkBuff",
     "alloc_page",
     "alloc_skb",
