@@ -511,3 +511,19 @@ def test_snapshot_sees_everything():
     s.pull(1)
     assert snapshot(s)["head_bytes"] != base["head_bytes"]
     s.kfree()
+
+
+def test_view_taken_while_private_stays_writable_after_clone():
+    """Documented engine behaviour (module docstring of skb.skbuff): a
+    view's mode is fixed when it is created, like a pointer in the kernel.
+    A writable view taken before clone() still writes into what is now
+    shared data; take a fresh view after cow/unshare."""
+    s = make()
+    v = s.data
+    c = s.clone()
+    assert v.readonly is False
+    v[0] = ord("P")
+    assert c.to_bytes() == b"Payload"
+    assert s.data.readonly is True
+    c.kfree()
+    s.kfree()
