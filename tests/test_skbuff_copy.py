@@ -374,44 +374,77 @@ def test_expand_head_negative_ntail_shrinks():
     s.kfree()
 
 
-@pytest.mark.parametrize("nhead", [0, 64])
-def test_expand_head_cutting_data_is_bug(nhead):
+SHAPES = ["plain", "cloned", "nohdr_clone", "fclone"]
+
+
+def shaped(kind):
+    """(target, every skb involved): small() alone, with a clone, as the
+    clone of a header-released original, or as an fclone original with its
+    companion live; metadata set so a stray write would show."""
     s = small()
-    with unchanged(s):
+    s.mark = 0x55AA
+    s.cb = b"cb"
+    if kind == "plain":
+        return s, [s]
+    if kind == "cloned":
+        return s, [s, s.clone()]
+    if kind == "nohdr_clone":
+        s.header_release()
+        c = s.clone()
+        assert c.hdr_len == 32
+        return c, [c, s]
+    f = skb.alloc_skb(100, fclone=True)
+    f.reserve(32)
+    f.put_data(b"abcdefgh")
+    f.mark = 0x55AA
+    s.kfree()
+    c = f.clone()
+    assert (f.fclone_ref, c.fclone) == (2, 2)
+    return f, [f, c]
+
+
+@pytest.mark.parametrize("kind", SHAPES)
+@pytest.mark.parametrize("nhead", [0, 64])
+def test_expand_head_cutting_data_is_bug(kind, nhead):
+    s, all_ = shaped(kind)
+    with unchanged(*all_):
         with pytest.raises(SkbBug, match="would cut into the data"):
             s.expand_head(nhead, -(384 - 40) - 1)
         with pytest.raises(SkbBug):
             s.expand_head(nhead, -(2**31))
-    s.kfree()
+    free(*all_)
 
 
+@pytest.mark.parametrize("kind", SHAPES)
 @pytest.mark.parametrize("nhead", [-1, -64, -(2**31)])
-def test_expand_head_negative_nhead_is_bug(nhead):
-    s = small()
-    with unchanged(s):
+def test_expand_head_negative_nhead_is_bug(kind, nhead):
+    s, all_ = shaped(kind)
+    with unchanged(*all_):
         with pytest.raises(SkbBug, match="negative"):
             s.expand_head(nhead, 0)
-    s.kfree()
+    free(*all_)
 
 
-def test_expand_head_on_shared_is_bug():
-    s = small()
+@pytest.mark.parametrize("kind", SHAPES)
+def test_expand_head_on_shared_is_bug(kind):
+    s, all_ = shaped(kind)
     s.get()
-    with unchanged(s):
+    with unchanged(*all_):
         with pytest.raises(SkbBug, match=r"shared skb \(users 2\)"):
             s.expand_head(0, 0)
     s.kfree()
-    s.kfree()
+    free(*all_)
 
 
+@pytest.mark.parametrize("kind", SHAPES)
 @pytest.mark.parametrize("nhead,ntail", [(2**31 - 1, 0), (0, 2**31 - 1),
                                          (2**31 - 1, 2**31 - 1)])
-def test_expand_head_too_big_is_enomem(nhead, ntail):
-    s = small()
-    with unchanged(s):
+def test_expand_head_too_big_is_enomem(kind, nhead, ntail):
+    s, all_ = shaped(kind)
+    with unchanged(*all_):
         with pytest.raises(MemoryError, match="pskb_expand_head"):
             s.expand_head(nhead, ntail)
-    s.kfree()
+    free(*all_)
 
 
 @pytest.mark.parametrize("nhead,ntail,exc", [
@@ -426,13 +459,14 @@ def test_expand_head_argument_range(nhead, ntail, exc):
     s.kfree()
 
 
-def test_expand_head_injected_failure():
-    s = small()
-    with unchanged(s):
+@pytest.mark.parametrize("kind", SHAPES)
+def test_expand_head_injected_failure(kind):
+    s, all_ = shaped(kind)
+    with unchanged(*all_):
         with fail_nth_alloc(1):
             with pytest.raises(MemoryError):
                 s.expand_head(64, 0)
-    s.kfree()
+    free(*all_)
 
 
 def test_expand_head_on_a_clone():
@@ -456,16 +490,6 @@ def test_expand_head_on_a_clone():
     assert c.to_bytes() == b"ABCDEFGH"
     ok(s, c)
     free(s, c)
-
-
-def test_expand_head_on_a_clone_injected_failure():
-    s = small()
-    c = s.clone()
-    with unchanged(s, c):
-        with fail_nth_alloc(1):
-            with pytest.raises(MemoryError):
-                c.expand_head(64)
-    free(c, s)
 
 
 def test_expand_head_nohdr_original_with_clone():
@@ -634,10 +658,12 @@ def test_cow_on_shared_short_headroom_is_bug(method):
     free(s, s)
 
 
+@pytest.mark.parametrize("kind", SHAPES)
 @pytest.mark.parametrize("method", ["cow", "cow_head"])
-def test_cow_huge_headroom(method):
-    s = small()  # headroom 32
-    with unchanged(s):
+def test_cow_huge_headroom(method, kind):
+    s, all_ = shaped(kind)  # headroom 32
+    assert s.headroom == 32
+    with unchanged(*all_):
         # round_up(delta, 64) == 2**31 - 64 fits: the allocation fails
         with pytest.raises(MemoryError):
             getattr(s, method)(32 + 2**31 - 64)
@@ -646,7 +672,7 @@ def test_cow_huge_headroom(method):
             getattr(s, method)(32 + 2**31 - 63)
         with pytest.raises(SkbBug):
             getattr(s, method)(2**32 - 1)
-    s.kfree()
+    free(*all_)
 
 
 @pytest.mark.parametrize("method", ["cow", "cow_head"])
