@@ -33,17 +33,25 @@ static struct sk_buff *adopt(struct sk_buff *skb)
 	return skb;
 }
 
-/* Give back one of Python's references; returns the SKBPY_* transition. */
-static int drop_python_ref(struct sk_buff *skb)
+/*
+ * An engine call consumed one of Python's references on @skb, whose memory
+ * the caller's handle pins; returns the SKBPY_* transition of the handle.
+ */
+static int python_ref_consumed(struct sk_buff *skb)
 {
-	skb->py_refs--;
-	if (skb->users == 1) {
-		kfree_skb_nocheck(skb);
+	if (skb->state != SKB_STATE_LIVE) {
 		skbpy_unpin(skb);
 		return SKBPY_DIED;
 	}
-	skb->users--;
+	skb->py_refs--;
 	return skb->py_refs ? SKB_OK : SKBPY_BORROWED;
+}
+
+/* Give back one of Python's references; returns the SKBPY_* transition. */
+static int drop_python_ref(struct sk_buff *skb)
+{
+	kfree_skb(skb);
+	return python_ref_consumed(skb);
 }
 
 /**
@@ -141,38 +149,34 @@ struct sk_buff *skbpy_realloc_headroom(struct sk_buff *skb, unsigned int headroo
  * they return something else.  NULL with *st >= 0 means the allocation
  * failed after the original was released, as in the kernel.
  */
-struct sk_buff *skbpy_unshare(struct sk_buff *skb, int *st)
+typedef struct sk_buff *(*replace_fn)(struct sk_buff *skb, int *err);
+
+static struct sk_buff *skbpy_replace(struct sk_buff *skb, int *st, replace_fn fn)
 {
 	struct sk_buff *n;
-	int err = SKB_ENOMEM;
+	int err = SKB_OK;
 
 	if (!skb_live(skb) || !skb->py_refs) {
 		*st = skb_live(skb) ? SKB_ENOREF : SKB_EFREED;
 		return NULL;
 	}
-	*st = SKB_OK;
-	if (!cloned_nocheck(skb))
+	n = fn(skb, &err);
+	if (n == skb) {
+		*st = SKB_OK;
 		return skb;
-	n = skb_copy(skb, &err);
-	*st = drop_python_ref(skb);
+	}
+	*st = python_ref_consumed(skb);
 	return adopt(n);
+}
+
+struct sk_buff *skbpy_unshare(struct sk_buff *skb, int *st)
+{
+	return skbpy_replace(skb, st, skb_unshare);
 }
 
 struct sk_buff *skbpy_share_check(struct sk_buff *skb, int *st)
 {
-	struct sk_buff *n;
-	int err = SKB_ENOMEM;
-
-	if (!skb_live(skb) || !skb->py_refs) {
-		*st = skb_live(skb) ? SKB_ENOREF : SKB_EFREED;
-		return NULL;
-	}
-	*st = SKB_OK;
-	if (skb->users == 1)
-		return skb;
-	n = skb_clone(skb, &err);
-	*st = drop_python_ref(skb);
-	return adopt(n);
+	return skbpy_replace(skb, st, skb_share_check);
 }
 
 /**
@@ -251,6 +255,22 @@ int64_t skbpy_pull(struct sk_buff *skb, unsigned int len)
 	int64_t r = skb_pull(skb, len);
 
 	return r < 0 ? r : view(skb, (uint64_t)r, skb->tail);
+}
+
+/* skb_put_zero, refusing a shared tail before changing anything. */
+int64_t skbpy_put_zero(struct sk_buff *skb, unsigned int len)
+{
+	int64_t r;
+
+	if (!skb_live(skb))
+		return SKB_EFREED;
+	if (!region_writable(skb, skb->tail, (uint64_t)skb->tail + len))
+		return SKB_ESHARED_WRITE;
+	r = skb_put(skb, len);
+	if (r < 0)
+		return r;
+	memset(skb->head + r, 0, len);
+	return view(skb, (uint64_t)r, skb->tail);
 }
 
 /* [data + offset, data + offset + len) when it is all linear, else SKB_ENULL. */

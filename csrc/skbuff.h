@@ -445,6 +445,7 @@ int64_t skbpy_put(struct sk_buff *skb, unsigned int len);
 int64_t skbpy_push(struct sk_buff *skb, unsigned int len);
 int64_t skbpy_pull(struct sk_buff *skb, unsigned int len);
 int64_t skbpy_put_data(struct sk_buff *skb, const char *buf, unsigned int len);
+int64_t skbpy_put_zero(struct sk_buff *skb, unsigned int len);
 int64_t skbpy_linear(struct sk_buff *skb, int offset, unsigned int len);
 struct page *skbpy_alloc_page(unsigned int order, int *err);
 void skbpy_page_pin(struct page *page);

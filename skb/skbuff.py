@@ -519,8 +519,11 @@ class SkBuff:
         return self._view(r, "skb_put_data", len(data))
 
     def put_zero(self, n: int) -> memoryview:
-        """skb_put_zero: append n zero bytes."""
-        return self.put_data(bytes(n))
+        """skb_put_zero: append n zero bytes; SkbSharedWrite if the tail is shared."""
+        r = lib.skbpy_put_zero(self._cd, n)
+        if 0 <= r < _REMAP:
+            return self._hv[r & _OFF_MASK:r >> _OFF_BITS]
+        return self._view(r, "skb_put_zero", n)
 
     def push(self, n: int) -> memoryview:
         """skb_push: extend the data at the front; returns the n new bytes."""

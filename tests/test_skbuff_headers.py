@@ -189,12 +189,6 @@ def test_reset_inner_headers_copies_unset_markers(s):
     assert s.inner_network_offset is None
 
 
-@pytest.mark.xfail(strict=True, raises=skb.SkbInvariantError, reason=(
-    "engine bug (checker): after reset_inner_headers on an skb whose mac or "
-    "transport header is unset, the inner header holds the copied 0xFFFF "
-    "marker (the documented state) and check() reports 'inner_mac_header "
-    "65535 is beyond end 384'; the checker only treats 0xFFFF as unset for "
-    "the outer mac/transport headers"))
 def test_check_accepts_reset_inner_headers_with_unset_outer(s):
     s.reset_inner_headers()
     ok(s)

@@ -209,11 +209,6 @@ def test_put_zero_too_long_is_over_panic(s):
     assert_panic(ei.value, s, 317)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "engine bug: put_zero builds bytes(n) before the C call, so a negative "
-    "size raises ValueError('negative count') instead of the OverflowError "
-    "the spec requires for an unsigned 32-bit size (and put_zero(2**32) "
-    "allocates 4 GiB before the range check)"))
 def test_put_zero_negative_is_overflow_error(s):
     with unchanged(s):
         with pytest.raises(OverflowError):
