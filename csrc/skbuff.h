@@ -164,6 +164,7 @@
 #define SKB_EBUG_LEN (-1115)
 #define SKB_EBUG_ARGS (-1116)
 #define SKB_EBUG_SEGMENT (-1117)
+#define SKB_EBUG_CSUM_OFFSET (-1118)
 
 /* Emulator bookkeeping states of a struct sk_buff. */
 #define SKB_STATE_FREED 0
@@ -187,6 +188,38 @@
 #define SKBPY_DONE 8
 
 struct sk_buff;
+
+/*
+ * A tunnel's outer headers, built once (Open vSwitch's header template):
+ * skb_tnl_push copies hdr[0..len) in front of each packet and fills the
+ * per-packet fields.  l3_off is the outer IPv4/IPv6 header, l4_off the
+ * UDP or GRE header; seq_off (from l4_off, 0 for none) the GRE sequence
+ * number.  ip_id and seq are the next values to use.  sport_min/max bound
+ * the UDP source port (the local port range when max <= min).  gso_type is
+ * OR-ed into GSO packets (SKB_GSO_UDP_TUNNEL, SKB_GSO_GRE, ...).
+ */
+#define SKB_TNL_MAX_HLEN 128
+#define SKB_TNL_IPV6 1
+#define SKB_TNL_UDP 2
+#define SKB_TNL_GRE 4
+#define SKB_TNL_CSUM 8
+#define SKB_TNL_ECN 16
+#define SKB_TNL_DF_INHERIT 32
+
+struct skb_tnl_template {
+	uint8_t hdr[SKB_TNL_MAX_HLEN];
+	uint16_t len;
+	uint16_t l3_off;
+	uint16_t l4_off;
+	uint16_t seq_off;
+	uint16_t inner_protocol;
+	uint16_t ip_id;
+	uint16_t sport_min;
+	uint16_t sport_max;
+	uint32_t seq;
+	uint32_t gso_type;
+	uint32_t flags;
+};
 
 /*
  * An emulated page: a refcounted block of PAGE_SIZE << order bytes.  Each
@@ -407,6 +440,18 @@ uint16_t csum_tcpudp_magic(const uint8_t *saddr, const uint8_t *daddr, uint32_t 
 uint16_t ip_fast_csum(const void *iph, unsigned int ihl);
 uint16_t csum_ipv6_magic(const uint8_t *saddr, const uint8_t *daddr, uint32_t len,
 			 uint8_t proto, uint32_t csum);
+
+/* Flow hash and offload helpers (flow.c, offload.c), tunnel templates (tunnel.c). */
+uint32_t jhash(const void *key, uint32_t length, uint32_t initval);
+int64_t skb_get_hash(struct sk_buff *skb);
+int64_t udp_flow_src_port(struct sk_buff *skb, int min, int max, int use_eth);
+int skb_ensure_writable(struct sk_buff *skb, unsigned int write_len);
+int skb_checksum_help(struct sk_buff *skb);
+int64_t lco_csum(const struct sk_buff *skb);
+int iptunnel_handle_offloads(struct sk_buff *skb, uint32_t gso_type);
+int skb_tnl_push(struct sk_buff *skb, struct skb_tnl_template *t);
+int skb_tnl_push_burst(struct sk_buff **skbs, int n, struct skb_tnl_template *t,
+		       int *results);
 
 /* GSO: skb_segment and the protocol stack above it (segment.c, gso.c). */
 struct sk_buff *skb_gso_segment(struct sk_buff *skb, uint64_t features, int *err);
