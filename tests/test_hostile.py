@@ -1,0 +1,287 @@
+"""No Python call into skb may crash the interpreter, and hostile arguments
+raise exactly the documented exception (spec "Argument checking",
+"Exceptions"; DESIGN "Errors and bad input").
+
+The calls run in a subprocess (tests/hostile_battery.py), so a segfault or
+an abort fails the calls it hit instead of killing pytest; after a crash
+the battery is resumed without the call that crashed.  The expected
+outcome of every call comes from the battery's tables.
+
+Known engine bugs are listed in KNOWN_BUGS: the calls they cover are left
+out of the per-API tests and checked by one strict xfail each, which
+starts failing (XPASS) once the bug is fixed.  Calls of a bug that
+corrupts memory run in a subprocess of their own, so the heap they damage
+cannot crash an innocent call later.
+
+To run against an AddressSanitizer build of the engine (every silent
+use-after-free becomes a crash of the call that made it): build with
+SKB_SANITIZE=address, then run pytest with
+LD_PRELOAD=$(gcc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+import hostile_battery as hb
+
+BATTERY = Path(hb.__file__).resolve()
+ROOT = BATTERY.parent.parent
+MAX_RUNS = 200  # one per crash, at most (a sanitizer build crashes more often)
+
+CASES = {c["id"]: c for c in hb.all_cases()}
+APIS = sorted({c["api"] for c in CASES.values()})
+
+
+@dataclass(frozen=True)
+class Bug:
+    id: str
+    reason: str
+    covers: Callable[[dict], bool]
+    unsafe: bool = False  # corrupts memory: its calls run apart from the others
+
+
+_PUT_ZERO = ("SkBuff.put_zero", "skb.kernel.skb_put_zero")
+_ALLOCATORS = ("skb.alloc_skb", "skb.kernel.alloc_skb", "skb.kernel.alloc_skb_fclone")
+
+
+def _is_int_like(c):
+    """Objects with __int__ (IndexOnly is refused by cffi; the field setters'
+    range check refuses IntOnly, which has no comparisons)."""
+    if c["kind"] in ("u32", "s32") and c["api"] not in _PUT_ZERO:
+        return c["label"] in {"Decimal(1)", "Fraction(1)", "IntOnly()", "cdata int"} or (
+            c["label"] == hb.FREES_LABEL and c["api"] in _ALLOCATORS)
+    return c["kind"] == "field" and c["label"] in {"Decimal(1)", "Fraction(1)", "cdata int"}
+
+
+def _frees_under_call(c):
+    return (c["label"] == hb.FREES_LABEL and c["kind"] in ("u32", "s32", "field")
+            and c["api"] not in _PUT_ZERO + _ALLOCATORS)
+
+
+def _put_zero_bytes(c):
+    return c["api"] in _PUT_ZERO and c["label"] in {
+        "-1", "-2**31", "-2**31-1", "-2**63", "b'1'", "bytearray(b'1')", "[1]",
+        "IndexOnly()"}
+
+
+def _cb_bytes(c):
+    return c["kind"] == "cb" and c["label"] in {
+        "5", "-1", "2**64", "True", "[1, 2]", hb.FREES_LABEL}
+
+
+def _field_float_range(c):
+    if c["kind"] != "field":
+        return False
+    bits = hb.FIELDS[c["api"].rpartition(".")[2]]
+    return c["label"] in ("nan", "inf") or (c["label"] == "1.5" and bits == 1)
+
+
+KNOWN_BUGS = [
+    Bug("copy-copy-double-free",
+        "copy.copy(skb) makes a second handle on the same struct (the slots are "
+        "copied); freeing one and dropping the other frees the struct twice: glibc "
+        "aborts ('double free or corruption'), after a use-after-free read of .len",
+        lambda c: c["api"] == "copy.copy", unsafe=True),
+    Bug("explicit-del-double-free",
+        "skb.__del__() called by hand releases and frees the struct but leaves the "
+        "handle a live SkBuff with a dangling _cd: .len reads freed memory and the "
+        "real finalizer frees the struct again (glibc abort); same root cause as "
+        "copy.copy: struct memory freed while a handle still points at it",
+        lambda c: c["api"] == "__del__", unsafe=True),
+    Bug("int-like-accepted",
+        "integer parameters and int fields accept any object with __int__ "
+        "(Decimal, Fraction, cffi int cdata ...): cffi converts through nb_int, "
+        "the wrappers pass values straight through; spec: not an int -> TypeError",
+        _is_int_like),
+    Bug("int-conversion-frees-skb-use-after-free",
+        "an argument whose __int__ frees the skb runs inside the cffi call, after "
+        "the wrapper fetched self._cd: the C code reads (methods) or writes (field "
+        "setters) the freed struct - heap-use-after-free under AddressSanitizer; "
+        "should be TypeError (not an int) and never touch freed memory",
+        _frees_under_call, unsafe=True),
+    Bug("put-zero-uses-bytes",
+        "put_zero(n) is put_data(bytes(n)): negative n raises ValueError instead of "
+        "OverflowError; bytes, bytearray, lists and __index__ objects are accepted "
+        "as n instead of TypeError",
+        _put_zero_bytes),
+    Bug("cb-setter-uses-bytes",
+        "the cb setter converts with bytes(value): an int makes that many zero "
+        "bytes (cb = 5, cb = True succeed), cb = -1 raises ValueError, cb = 2**64 "
+        "OverflowError, a list of ints is accepted; expected TypeError for "
+        "non-bytes-like values",
+        _cb_bytes),
+    Bug("field-float-range-first",
+        "int field setters range-check before type-checking: nan, inf (and 1.5 for a "
+        "1-bit field) raise OverflowError instead of TypeError",
+        _field_float_range),
+]
+
+
+def _known_bug(case):
+    return next((b for b in KNOWN_BUGS if b.covers(case)), None)
+
+
+def _signal_name(rc):
+    try:
+        return signal.Signals(-rc).name
+    except ValueError:
+        return f"signal {-rc}"
+
+
+def _crash_report(stderr):
+    """The interesting part of a crashed run's stderr."""
+    for marker in ("ERROR: AddressSanitizer", "Fatal Python error"):
+        i = stderr.find(marker)
+        if i >= 0:
+            return stderr[max(0, i - 300):i + 2500]
+    return stderr[-3000:]
+
+
+@dataclass
+class Battery:
+    records: dict
+    crashes: list
+    final: dict | None
+    exit_problem: str
+
+
+def _run_batch(ids, bat):
+    """Run the calls ids in subprocesses, resuming after each crash."""
+    todo = sorted(ids)
+    final = None
+    for _ in range(MAX_RUNS):
+        args = [sys.executable, "-X", "faulthandler", str(BATTERY), "--stdin"]
+        proc = subprocess.run(args, cwd=ROOT, input=json.dumps(todo), capture_output=True,
+                              text=True, timeout=900)
+        in_flight = None
+        for line in proc.stdout.splitlines():
+            rec = json.loads(line)
+            if "start" in rec:
+                in_flight = rec["start"]
+            elif "final" in rec:
+                final = rec["final"]
+            else:
+                bat.records[rec["id"]] = rec
+                in_flight = None
+        if proc.returncode == 0 and final is not None:
+            return final
+        how = _signal_name(proc.returncode) if proc.returncode < 0 \
+            else f"exit status {proc.returncode}"
+        if in_flight is None:
+            bat.exit_problem += f"the battery ended with {how} outside any call:\n" \
+                                f"{_crash_report(proc.stderr)}\n"
+            return None
+        case = CASES[in_flight]
+        bat.crashes.append(in_flight)
+        bat.records[in_flight] = dict(
+            id=in_flight, api=case["api"], call=case["call"], label=case["label"],
+            kind=case["kind"], expected=case["expected"], got=f"CRASH ({how})",
+            detail=_crash_report(proc.stderr), leaks={}, warnings=[])
+        todo = [i for i in todo if i not in bat.records]
+    bat.exit_problem += f"more than {MAX_RUNS} crashes\n"
+    return None
+
+
+def _run_battery() -> Battery:
+    """All calls; those of memory-unsafe known bugs in a batch of their own,
+    so the heap they corrupt cannot crash an innocent call later."""
+    bat = Battery({}, [], None, "")
+    unsafe = {i for i, c in CASES.items() if (b := _known_bug(c)) is not None and b.unsafe}
+    bat.final = _run_batch(set(CASES) - unsafe, bat)
+    _run_batch(unsafe, bat)
+    return bat
+
+
+@pytest.fixture(scope="module")
+def battery() -> Battery:
+    return _run_battery()
+
+
+def _problems(rec) -> list[str]:
+    out = []
+    if rec["got"] != rec["expected"]:
+        detail = f" ({rec['detail'][:300]})" if rec["detail"] else ""
+        out.append(f"{rec['call']}: expected {rec['expected']}, got {rec['got']}{detail}")
+    if rec["leaks"]:
+        out.append(f"{rec['call']}: counters changed {rec['leaks']}")
+    if rec["warnings"]:
+        out.append(f"{rec['call']}: warned {rec['warnings']}")
+    return out
+
+
+def test_tables_describe_the_public_api():
+    """Every public name has a table entry matching its real signature."""
+    assert hb.table_problems() == []
+
+
+def test_interpreter_survives_every_call(battery):
+    crashed = [f"{CASES[i]['call']}: {battery.records[i]['got']}" for i in battery.crashes
+               if _known_bug(CASES[i]) is None]
+    assert not crashed, "calls crashed the interpreter:\n" + "\n".join(crashed)
+    assert not battery.exit_problem, battery.exit_problem
+    assert battery.final is not None
+
+
+def test_every_call_was_made(battery):
+    missing = [CASES[i]["call"] for i in CASES if i not in battery.records]
+    assert not missing, f"{len(missing)} calls have no outcome: {missing[:20]}"
+
+
+def test_nothing_leaks(battery):
+    """After every call's cleanup, and at the end, nothing is left allocated:
+    no skbs, heads, pages, zombies or raw blocks, no gc-freed handles."""
+    assert battery.final is not None, battery.exit_problem
+    assert {k: v for k, v in battery.final.items() if v} == {}
+
+
+def test_interpreter_exits_cleanly_with_live_skbs_and_views():
+    """Shutdown with skbs, clones and views still alive must not crash."""
+    code = ("import skb\n"
+            "s = skb.alloc_skb(100, fclone=True); s.reserve(64); v = s.put(8)\n"
+            "c = s.clone(); d = c.data; s.expand_head(64, 0); w = s.data\n"
+            "t = skb.alloc_skb(10); t.kfree(); u = skb.alloc_skb(10); x = u.data\n")
+    proc = subprocess.run([sys.executable, "-X", "faulthandler", "-c", code], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, _crash_report(proc.stderr)
+    assert "Fatal" not in proc.stderr
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_hostile_calls_raise_the_documented_exception(battery, api):
+    problems = []
+    for i, case in CASES.items():
+        if case["api"] != api or _known_bug(case) is not None:
+            continue
+        rec = battery.records.get(i)
+        if rec is None:
+            problems.append(f"{case['call']}: no outcome (battery did not reach it)")
+            continue
+        problems += _problems(rec)
+    assert not problems, f"{len(problems)} calls misbehave:\n" + "\n".join(problems)
+
+
+def test_known_bugs_still_name_calls():
+    """Each KNOWN_BUGS entry covers at least one call (else delete it)."""
+    assert [b.id for b in KNOWN_BUGS if not any(b.covers(c) for c in CASES.values())] == []
+
+
+@pytest.mark.parametrize("bug", [
+    pytest.param(b, id=b.id, marks=pytest.mark.xfail(strict=True, reason=b.reason))
+    for b in KNOWN_BUGS
+])
+def test_known_bug(battery, bug):
+    problems = []
+    for i, case in CASES.items():
+        if bug.covers(case):
+            rec = battery.records.get(i)
+            problems += _problems(rec) if rec else [f"{case['call']}: no outcome"]
+    assert not problems, f"{len(problems)} calls misbehave:\n" + "\n".join(problems)
