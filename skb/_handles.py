@@ -4,7 +4,10 @@ A handle's class says what Python holds on the C object: the base class
 when Python owns a reference (the object cannot die under it), a
 "borrowed" subclass when the object lives on other owners' references
 (every access first checks it is still alive), and a "freed" subclass
-whose every access raises.  Switching ``__class__`` costs nothing on the
+whose every access raises.  A live or borrowed handle pins the object's
+memory; the pin goes when the handle learns of the death (``_moved`` after
+an engine call that freed it, ``_lost`` when it finds out later) or is
+collected (``__del__``, which must therefore run at most once).  Switching ``__class__`` costs nothing on the
 owned fast path.
 """
 
@@ -28,7 +31,7 @@ def public_names(cls: type) -> list[str]:
 def _checked(name: str, attr: object) -> object:
     def alive(self) -> None:
         if self._cd.state != LIVE:
-            self._moved(DIED)
+            self._lost()
             raise SkbUseAfterFree(f"{name} on a freed {self._kind}")
 
     if isinstance(attr, property):
@@ -77,7 +80,7 @@ def derive_states(base: type, releases: tuple[str, ...],
 
     def checked_repr(self) -> str:
         if self._cd.state != LIVE:
-            self._moved(DIED)
+            self._lost()
             return freed_repr(self)
         return borrowed_repr(self)
 
@@ -87,7 +90,7 @@ def derive_states(base: type, releases: tuple[str, ...],
         "__module__": base.__module__,
     })
     freed = type(f"Freed{base.__name__}", (base,), {
-        "__slots__": (), "__repr__": freed_repr, "__del__": lambda self: None,
+        "__slots__": (), "__repr__": freed_repr,
         "__doc__": f"A handle on a freed {kind}: every access raises SkbUseAfterFree.",
         "__module__": base.__module__,
     })

@@ -9,7 +9,13 @@ the bytes a packet carries.
 
 from __future__ import annotations
 
+import operator
+
 from ._engine import ffi, lib
+
+
+def _int(value) -> int:
+    return value if type(value) is int else operator.index(value)
 
 
 def _buffer(data):
@@ -18,27 +24,27 @@ def _buffer(data):
 
 def csum_partial(data, csum: int = 0) -> int:
     """Partial sum of the bytes, continuing ``csum``."""
-    return lib.csum_partial(_buffer(data), len(memoryview(data).cast("B")), csum)
+    return lib.csum_partial(_buffer(data), len(memoryview(data).cast("B")), _int(csum))
 
 
 def csum_add(csum: int, addend: int) -> int:
     """Add two partial sums (end-around carry)."""
-    return lib.csum_add(csum, addend)
+    return lib.csum_add(_int(csum), _int(addend))
 
 
 def csum_sub(csum: int, addend: int) -> int:
     """Subtract a partial sum."""
-    return lib.csum_sub(csum, addend)
+    return lib.csum_sub(_int(csum), _int(addend))
 
 
 def csum_block_add(csum: int, csum2: int, offset: int) -> int:
     """Add the partial sum of a block starting at ``offset`` (odd swaps bytes)."""
-    return lib.csum_block_add(csum, csum2, offset)
+    return lib.csum_block_add(_int(csum), _int(csum2), _int(offset))
 
 
 def csum_fold(csum: int) -> int:
     """Fold a partial sum to the complemented 16-bit checksum (native u16)."""
-    return lib.csum_fold(csum)
+    return lib.csum_fold(_int(csum))
 
 
 def _address(name: str, value: bytes) -> bytes:
@@ -52,14 +58,14 @@ def csum_tcpudp_nofold(saddr: bytes, daddr: bytes, length: int, proto: int,
                        csum: int = 0) -> int:
     """Add the IPv4 pseudo-header (addresses as 4 network-order bytes)."""
     return lib.csum_tcpudp_nofold(_address("saddr", saddr), _address("daddr", daddr),
-                                  length, proto, csum)
+                                  _int(length), _int(proto), _int(csum))
 
 
 def csum_tcpudp_magic(saddr: bytes, daddr: bytes, length: int, proto: int,
                       csum: int = 0) -> int:
     """The folded TCP/UDP checksum including the IPv4 pseudo-header."""
     return lib.csum_tcpudp_magic(_address("saddr", saddr), _address("daddr", daddr),
-                                 length, proto, csum)
+                                 _int(length), _int(proto), _int(csum))
 
 
 def ip_fast_csum(header) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from .skbuff import SegmentList, SkBuff
+from .skbuff import SegmentList, SkBuff, _skb_arg
 
 
 def gso_segment(skb: SkBuff, features: int) -> Optional[SegmentList]:
@@ -14,6 +14,7 @@ def gso_segment(skb: SkBuff, features: int) -> Optional[SegmentList]:
     ``features``.  Returns the segments, or None when the features let the
     device segment it itself (the kernel's NULL).  Refused packets raise
     SkbSegmentError (EINVAL / EPROTONOSUPPORT)."""
+    _skb_arg(skb)
     return skb._segment(features, 1, "skb_gso_segment")
 
 

@@ -9,6 +9,7 @@ Handles follow the same owned/borrowed/freed states as ``SkBuff``.
 
 from __future__ import annotations
 
+import operator
 import warnings
 import weakref
 from typing import NamedTuple
@@ -37,8 +38,12 @@ class Page:
         raise TypeError("use skb.alloc_page() to make a page")
 
     def __del__(self) -> None:
+        cd = getattr(self, "_cd", None)
+        if cd is None:
+            return
+        self._cd = None
+        self.__class__ = FreedPage
         try:
-            cd = self._cd
             _handles_by_ptr.pop(cd, None)
             leaked = lib.skbpy_page_release(cd)
         except Exception:  # interpreter shutdown: the engine may be gone
@@ -53,6 +58,19 @@ class Page:
                 stacklevel=2,
             )
 
+    def __copy__(self):
+        raise TypeError("a page handle cannot be copied: use get()")
+
+    __deepcopy__ = __copy__
+    __reduce_ex__ = __copy__
+
+    def _lost(self) -> None:
+        """The page died without this handle being told (a borrowed handle):
+        let go of the memory it pins."""
+        cd = self._cd
+        self._moved(_handles.DIED)
+        lib.skbpy_page_release(cd)
+
     def _moved(self, transition: int) -> None:
         if transition & _handles.DIED:
             _handles_by_ptr.pop(self._cd, None)
@@ -66,7 +84,7 @@ class Page:
 
     def _fail(self, code: int, op: str) -> None:
         if code == lib.SKB_EFREED:
-            self._moved(_handles.DIED)
+            self._lost()
             raise SkbUseAfterFree(f"{op} on a freed page")
         if code == lib.SKB_ENOREF:
             raise SkbBug(f"{op}: Python holds no reference to this page "
@@ -153,6 +171,8 @@ def page_arg(page: object):
 def alloc_page(order: int = 0) -> Page:
     """alloc_pages: a zeroed page of 4096 << order bytes whose one reference
     Python holds; MemoryError past MAX_PAGE_ORDER (10) or on failure."""
+    if type(order) is not int:
+        order = operator.index(order)
     p = lib.skbpy_alloc_page(order, _err)
     if p == ffi.NULL:
         raise MemoryError(f"alloc_page(order={order}): allocation failed")

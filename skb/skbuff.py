@@ -31,6 +31,7 @@ writable after a later clone: call ``cow``/``unshare`` and take a fresh view.
 from __future__ import annotations
 
 import errno
+import operator
 import warnings
 import weakref
 from collections.abc import Sequence
@@ -81,6 +82,8 @@ _release = lib.skbpy_release
 
 _err = ffi.new("int *")
 _segs = ffi.new("struct sk_buff **[1]")
+_index = operator.index
+_U32_MAX = 0xFFFFFFFF
 
 # pointer -> weakref(handle); keeps one handle per struct.
 _by_ptr: dict = {}
@@ -126,6 +129,8 @@ def _field(name: str, doc: str, bits: int) -> property:
         return getattr(self._cd, name)
 
     def set_(self, value: int) -> None:
+        if type(value) is not int:
+            value = self._int(value)
         if not 0 <= value <= mask:
             raise OverflowError(f"{name} must fit in {bits} bits, not {value}")
         setattr(self._cd, name, value)
@@ -146,8 +151,12 @@ class SkBuff:
     # internals
 
     def __del__(self) -> None:
+        cd = getattr(self, "_cd", None)
+        if cd is None:
+            return
+        self._cd = None
+        self.__class__ = FreedSkBuff
         try:
-            cd = self._cd
             _by_ptr.pop(cd, None)
             leaked = _release(cd)
         except Exception:  # interpreter shutdown: the engine may be gone
@@ -161,6 +170,30 @@ class SkBuff:
                 SkbLeakWarning,
                 stacklevel=2,
             )
+
+    def __copy__(self):
+        raise TypeError("an skb handle cannot be copied: use clone(), copy() or get()")
+
+    __deepcopy__ = __copy__
+    __reduce_ex__ = __copy__
+
+    def _int(self, value) -> int:
+        """Convert a non-int argument with __index__, which may run code that
+        frees this skb: the handle is checked again before it is used."""
+        value = _index(value)
+        if self._cd is None:
+            raise SkbUseAfterFree("the skb was freed while an argument was converted")
+        return value
+
+    def _ints(self, *values) -> tuple:
+        return tuple(v if type(v) is int else self._int(v) for v in values)
+
+    def _lost(self) -> None:
+        """The skb died without this handle being told (a borrowed handle):
+        let go of the memory it pins."""
+        cd = self._cd
+        self._moved(_DIED)
+        _release(cd)
 
     def _moved(self, transition: int) -> None:
         """Apply an ownership transition reported by the engine."""
@@ -177,7 +210,11 @@ class SkBuff:
 
     def _remap(self, ro: int) -> memoryview:
         cd = self._cd
-        head = ffi.gc(_map(cd, 1 if ro else 0), _unmap)
+        head = _map(cd, 1 if ro else 0)
+        if head == ffi.NULL:  # a collection freed it since the engine answered
+            self._lost()
+            raise SkbUseAfterFree("the skb was freed")
+        head = ffi.gc(head, _unmap)
         view = memoryview(ffi.buffer(head, cd.end))
         self._hv = view.toreadonly() if ro else view
         return self._hv
@@ -205,7 +242,7 @@ class SkBuff:
         if code == lib.SKB_ENOMEM:
             raise MemoryError(f"{op}: allocation failed (-ENOMEM)")
         if code == lib.SKB_EFREED:
-            self._moved(_DIED)
+            self._lost()
             raise SkbUseAfterFree(f"{op} on a freed skb")
         if code == lib.SKB_EFAULT:
             raise SkbFault(f"{op}: bytes {arg} are outside the packet (len {self._cd.len}, "
@@ -396,25 +433,37 @@ class SkBuff:
 
     def set_mac_header(self, offset: int) -> None:
         """mac_header = data + offset (offset may be negative)."""
+        if type(offset) is not int:
+            offset = self._int(offset)
         self._status(lib.skb_set_mac_header(self._cd, offset), "skb_set_mac_header", offset)
 
     def set_network_header(self, offset: int) -> None:
+        if type(offset) is not int:
+            offset = self._int(offset)
         self._status(lib.skb_set_network_header(self._cd, offset),
                      "skb_set_network_header", offset)
 
     def set_transport_header(self, offset: int) -> None:
+        if type(offset) is not int:
+            offset = self._int(offset)
         self._status(lib.skb_set_transport_header(self._cd, offset),
                      "skb_set_transport_header", offset)
 
     def set_inner_mac_header(self, offset: int) -> None:
+        if type(offset) is not int:
+            offset = self._int(offset)
         self._status(lib.skb_set_inner_mac_header(self._cd, offset),
                      "skb_set_inner_mac_header", offset)
 
     def set_inner_network_header(self, offset: int) -> None:
+        if type(offset) is not int:
+            offset = self._int(offset)
         self._status(lib.skb_set_inner_network_header(self._cd, offset),
                      "skb_set_inner_network_header", offset)
 
     def set_inner_transport_header(self, offset: int) -> None:
+        if type(offset) is not int:
+            offset = self._int(offset)
         self._status(lib.skb_set_inner_transport_header(self._cd, offset),
                      "skb_set_inner_transport_header", offset)
 
@@ -488,7 +537,7 @@ class SkBuff:
 
     @cb.setter
     def cb(self, value: bytes) -> None:
-        value = bytes(value)
+        value = memoryview(value).tobytes()
         if len(value) > 48:
             raise ValueError(f"cb holds 48 bytes, not {len(value)}")
         ffi.buffer(self._cd.cb)[:] = value.ljust(48, b"\0")
@@ -498,12 +547,16 @@ class SkBuff:
 
     def reserve(self, n: int) -> None:
         """skb_reserve: move data and tail forward by n (headroom)."""
+        if type(n) is not int:
+            n = self._int(n)
         r = _reserve(self._cd, n)
         if r:
             self._raise(r, "skb_reserve", n)
 
     def put(self, n: int) -> memoryview:
         """skb_put: extend the data at the tail; returns the n new bytes."""
+        if type(n) is not int:
+            n = self._int(n)
         r = _put(self._cd, n)
         if 0 <= r < _REMAP:
             return self._hv[r & _OFF_MASK:r >> _OFF_BITS]
@@ -520,6 +573,8 @@ class SkBuff:
 
     def put_zero(self, n: int) -> memoryview:
         """skb_put_zero: append n zero bytes; SkbSharedWrite if the tail is shared."""
+        if type(n) is not int:
+            n = self._int(n)
         r = lib.skbpy_put_zero(self._cd, n)
         if 0 <= r < _REMAP:
             return self._hv[r & _OFF_MASK:r >> _OFF_BITS]
@@ -527,6 +582,8 @@ class SkBuff:
 
     def push(self, n: int) -> memoryview:
         """skb_push: extend the data at the front; returns the n new bytes."""
+        if type(n) is not int:
+            n = self._int(n)
         r = _push(self._cd, n)
         if 0 <= r < _REMAP:
             return self._hv[r & _OFF_MASK:r >> _OFF_BITS]
@@ -535,6 +592,8 @@ class SkBuff:
     def pull(self, n: int) -> Optional[memoryview]:
         """skb_pull: remove n bytes from the front; returns the remaining
         linear data, or None (nothing changed) when n exceeds len."""
+        if type(n) is not int:
+            n = self._int(n)
         r = _pull(self._cd, n)
         if 0 <= r < _REMAP:
             return self._hv[r & _OFF_MASK:r >> _OFF_BITS]
@@ -544,10 +603,14 @@ class SkBuff:
 
     def trim(self, n: int) -> None:
         """skb_trim: cut a linear skb to n bytes (warns, no-op, if nonlinear)."""
+        if type(n) is not int:
+            n = self._int(n)
         self._status(lib.skb_trim(self._cd, n), "skb_trim", n)
 
     def pskb_trim(self, n: int) -> None:
         """pskb_trim: cut any skb to n bytes."""
+        if type(n) is not int:
+            n = self._int(n)
         self._status(lib.pskb_trim(self._cd, n), "pskb_trim", n)
 
     def to_bytes(self) -> bytes:
@@ -629,20 +692,27 @@ class SkBuff:
 
     def realloc_headroom(self, headroom: int) -> "SkBuff":
         """skb_realloc_headroom: a private head with headroom; self untouched."""
+        if type(headroom) is not int:
+            headroom = self._int(headroom)
         return self._fresh(lib.skbpy_realloc_headroom(self._cd, headroom, _err),
                            "skb_realloc_headroom", headroom)
 
     def expand_head(self, nhead: int = 0, ntail: int = 0) -> None:
         """pskb_expand_head: reallocate the head with nhead/ntail more bytes."""
+        nhead, ntail = self._ints(nhead, ntail)
         self._status(lib.pskb_expand_head(self._cd, nhead, ntail), "pskb_expand_head",
                      f"nhead={nhead}, ntail={ntail}")
 
     def cow(self, headroom: int = 0) -> None:
         """skb_cow: private head and data with at least headroom in front."""
+        if type(headroom) is not int:
+            headroom = self._int(headroom)
         self._status(lib.skb_cow(self._cd, headroom), "skb_cow", headroom)
 
     def cow_head(self, headroom: int = 0) -> None:
         """skb_cow_head: private header area with at least headroom."""
+        if type(headroom) is not int:
+            headroom = self._int(headroom)
         self._status(lib.skb_cow_head(self._cd, headroom), "skb_cow_head", headroom)
 
     def _replace(self, p, st: int, op: str) -> "SkBuff":
@@ -688,7 +758,7 @@ class SkBuff:
     def _other_failed(self, code: int, other, op: str, what: str, arg: object = 0) -> None:
         """An error from an operation on self and another handle."""
         if code == lib.SKB_EFREED and self._cd.state == _LIVE:
-            other._moved(_DIED)
+            other._lost()
             raise SkbUseAfterFree(f"{op}: the {what} was freed")
         if code == lib.SKB_ENOREF:
             raise SkbBug(f"{op}: Python holds no reference to the {what} to hand over")
@@ -697,6 +767,7 @@ class SkBuff:
     def fill_page_desc(self, i: int, page: Page, off: int, size: int) -> None:
         """skb_fill_page_desc: frag i = (page, off, size); i must be nr_frags.
         Python's reference on the page passes to the frag; lengths untouched."""
+        i, off, size = self._ints(i, off, size)
         r = lib.skbpy_fill_page_desc(self._cd, i, page_arg(page), off, size)
         if r < 0:
             self._other_failed(r, page, "skb_fill_page_desc", "page", i)
@@ -706,6 +777,7 @@ class SkBuff:
     def add_rx_frag(self, i: int, page: Page, off: int, size: int, truesize: int) -> None:
         """skb_add_rx_frag: fill_page_desc, then len and data_len += size and
         truesize += truesize."""
+        i, off, size, truesize = self._ints(i, off, size, truesize)
         r = lib.skbpy_add_rx_frag(self._cd, i, page_arg(page), off, size, truesize)
         if r < 0:
             self._other_failed(r, page, "skb_add_rx_frag", "page", i)
@@ -714,6 +786,7 @@ class SkBuff:
 
     def can_coalesce(self, i: int, page: Page, off: int) -> bool:
         """skb_can_coalesce: bytes at off of page would extend frag i - 1."""
+        i, off = self._ints(i, off)
         r = lib.skb_can_coalesce(self._cd, i, page_arg(page), off)
         if r < 0:
             self._other_failed(r, page, "skb_can_coalesce", "page", i)
@@ -721,11 +794,14 @@ class SkBuff:
 
     def coalesce_rx_frag(self, i: int, size: int, truesize: int) -> None:
         """skb_coalesce_rx_frag: grow frag i by size bytes, accounting them."""
+        i, size, truesize = self._ints(i, size, truesize)
         self._status(lib.skb_coalesce_rx_frag(self._cd, i, size, truesize),
                      "skb_coalesce_rx_frag", i)
 
     def frag_ref(self, i: int) -> Page:
         """skb_frag_ref: Python takes a reference on frag i's page; returns it."""
+        if type(i) is not int:
+            i = self._int(i)
         p = lib.skbpy_frag_ref(self._cd, i, _err)
         if p == ffi.NULL:
             self._raise(_err[0], "skb_frag_ref", i)
@@ -736,6 +812,8 @@ class SkBuff:
 
     def frag_unref(self, i: int) -> None:
         """skb_frag_unref: Python gives back a reference it holds on frag i's page."""
+        if type(i) is not int:
+            i = self._int(i)
         r = lib.skbpy_frag_unref(self._cd, i)
         if r == lib.SKB_ENOREF:
             raise SkbBug(f"skb_frag_unref: Python holds no reference to frag {i}'s page")
@@ -783,6 +861,8 @@ class SkBuff:
     def may_pull(self, n: int) -> bool:
         """pskb_may_pull: make the first n bytes linear.  False when the packet
         is shorter or the allocation failed; views of the head go stale."""
+        if type(n) is not int:
+            n = self._int(n)
         r = lib.pskb_may_pull(self._cd, n)
         if r < 0:
             self._raise(r, "pskb_may_pull", n)
@@ -790,6 +870,8 @@ class SkBuff:
 
     def pull_tail(self, delta: int) -> None:
         """__pskb_pull_tail: move delta paged bytes to the end of the head."""
+        if type(delta) is not int:
+            delta = self._int(delta)
         self._status(lib.pskb_pull_tail(self._cd, delta), "__pskb_pull_tail", delta)
 
     def linearize(self) -> None:
@@ -799,6 +881,9 @@ class SkBuff:
     def copy_bits(self, offset: int, n: int) -> bytes:
         """skb_copy_bits: n bytes from offset (negative reads the headroom),
         across frags and frag_list; SkbFault outside the packet."""
+        offset, n = self._ints(offset, n)
+        if not 0 <= n <= _U32_MAX:
+            raise OverflowError(f"n must be an unsigned 32-bit size, not {n}")
         buf = ffi.new("unsigned char[]", n)
         r = lib.skb_copy_bits(self._cd, offset, buf, n)
         if r:
@@ -808,6 +893,8 @@ class SkBuff:
     def store_bits(self, offset: int, data) -> None:
         """skb_store_bits: write bytes at offset, into frag pages too;
         SkbSharedWrite when a linear part is shared, before any write."""
+        if type(offset) is not int:
+            offset = self._int(offset)
         if type(data) is not bytes:
             data = bytes(memoryview(data).cast("B"))
         r = lib.skb_store_bits(self._cd, offset, data, len(data))
@@ -817,6 +904,7 @@ class SkBuff:
     def header_pointer(self, offset: int, n: int) -> Optional[memoryview]:
         """skb_header_pointer: a read-only view of n bytes at offset - zero-copy
         when they are linear, a copy otherwise - or None outside the packet."""
+        offset, n = self._ints(offset, n)
         r = lib.skbpy_linear(self._cd, offset, n)
         if r >= 0:
             return self._view(r, "skb_header_pointer").toreadonly()
@@ -830,6 +918,7 @@ class SkBuff:
     def checksum(self, offset: int, n: int, csum: int = 0) -> int:
         """skb_checksum: the 32-bit partial sum of n bytes from offset, continuing
         csum (fold it with skb.csum.csum_fold)."""
+        offset, n, csum = self._ints(offset, n, csum)
         r = lib.skb_checksum(self._cd, offset, n, csum)
         if r < 0:
             self._raise(r, "skb_checksum", f"[{offset}, {offset}+{n})")
@@ -838,6 +927,8 @@ class SkBuff:
     def split(self, skb1: "SkBuff", n: int) -> None:
         """skb_split: keep the first n bytes, move the rest into the empty skb1
         (linear part and frags; truesize unchanged on both)."""
+        if type(n) is not int:
+            n = self._int(n)
         r = lib.skb_split(self._cd, _skb_arg(skb1), n)
         if r == lib.SKB_EOVERPANIC:
             raise SkbOverPanic(**skb1._panic_fields(self._cd.len - n))
@@ -860,7 +951,9 @@ class SkBuff:
     # segmentation
 
     def _segment(self, features: int, gso: int, op: str) -> Optional["SegmentList"]:
-        n = lib.skbpy_segment(self._cd, int(features), gso, _segs)
+        if type(features) is not int:
+            features = self._int(features)
+        n = lib.skbpy_segment(self._cd, features, gso, _segs)
         if n < 0:
             self._raise(n, op, f"gso_size {lib.skb_shinfo(self._cd).gso_size}, "
                                f"gso_type {lib.skb_shinfo(self._cd).gso_type:#x}")
@@ -907,11 +1000,15 @@ class SkBuff:
 
     def gso_validate_network_len(self, mtu: int) -> bool:
         """skb_gso_validate_network_len: every segment's network packet fits mtu."""
+        if type(mtu) is not int:
+            mtu = self._int(mtu)
         return self._predicate(lib.skb_gso_validate_network_len(self._cd, mtu),
                                "skb_gso_validate_network_len")
 
     def gso_validate_mac_len(self, length: int) -> bool:
         """skb_gso_validate_mac_len: every segment's frame fits length."""
+        if type(length) is not int:
+            length = self._int(length)
         return self._predicate(lib.skb_gso_validate_mac_len(self._cd, length),
                                "skb_gso_validate_mac_len")
 
@@ -919,6 +1016,8 @@ class SkBuff:
     # GSO metadata (in the shared info)
 
     def _set_shinfo(self, name: str, value: int, bits: int) -> None:
+        if type(value) is not int:
+            value = self._int(value)
         if not 0 <= value < 1 << bits:
             raise OverflowError(f"{name} must fit in {bits} bits, not {value}")
         if lib.skb_cloned(self._cd) == 1:
@@ -1078,6 +1177,8 @@ BorrowedSkBuff, FreedSkBuff = _handles.derive_states(
 def alloc_skb(size: int, fclone: bool = False) -> SkBuff:
     """alloc_skb / alloc_skb_fclone: an empty skb with at least size bytes of
     tailroom (rounded up as the kernel's allocator does)."""
+    if type(size) is not int:
+        size = _index(size)
     p = lib.skbpy_alloc_skb(size, 1 if fclone else 0, _err)
     if p == ffi.NULL:
         raise MemoryError(f"alloc_skb({size}): allocation failed (-ENOMEM)")

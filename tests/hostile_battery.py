@@ -35,6 +35,7 @@ import gc
 import inspect
 import json
 import math
+import operator
 import pickle
 import sys
 import warnings
@@ -49,6 +50,7 @@ from skb import (
     SkbDoubleFree,
     SkbFault,
     SkbOverPanic,
+    SkbSegmentError,
     SkbUnderPanic,
     SkbUseAfterFree,
 )
@@ -68,27 +70,36 @@ class P:
     """One parameter: its kind decides which hostile values it gets and
     which exception each must raise."""
 
-    def __init__(self, name, kind, benign=None, extreme=OK):
+    def __init__(self, name, kind, benign=None, extreme=OK, one=OK):
         self.name = name
         self.kind = kind
         self.benign = benign
         self.extreme = extreme
+        self.one = one
 
     def in_range_outcome(self, label):
-        """Outcome of an in-range hostile value (True is just 1)."""
+        """Outcome of an in-range hostile value (True is just 1, whose
+        outcome is `one`)."""
+        if label == "True":
+            return self.one
         if isinstance(self.extreme, dict):
             return self.extreme.get(label, OK)
-        return OK if label == "True" else self.extreme
+        return self.extreme
 
 
-def u32(name, extreme=OK, benign=0):
+def u32(name, extreme=OK, benign=0, one=OK):
     """unsigned 32-bit: 0 .. 2**32-1 (sizes, lengths)."""
-    return P(name, "u32", benign, extreme)
+    return P(name, "u32", benign, extreme, one)
 
 
-def s32(name, extreme=OK, benign=0):
+def s32(name, extreme=OK, benign=0, one=OK):
     """signed 32-bit: -2**31 .. 2**31-1 (offsets, reserve, expand)."""
-    return P(name, "s32", benign, extreme)
+    return P(name, "s32", benign, extreme, one)
+
+
+def u64(name, extreme=OK, benign=0, one=OK):
+    """unsigned 64-bit: 0 .. 2**64-1 (NETIF_F features)."""
+    return P(name, "u64", benign, extreme, one)
 
 
 def data(name, extreme=OK):
@@ -189,7 +200,7 @@ METHODS = [
     # issue 3 (exercised once they exist)
     Api("linearize"),
     Api("may_pull", u32("n")),
-    Api("pull_tail", u32("delta", SkbBug)),
+    Api("pull_tail", u32("delta", SkbBug, one=SkbBug)),
     Api("copy_bits", s32("offset", {"-2**31": SkbFault, "2**31-1": SkbFault}),
         u32("n", SkbFault)),
     Api("store_bits", s32("offset", {"-2**31": SkbFault, "2**31-1": SkbFault}),
@@ -197,20 +208,29 @@ METHODS = [
     Api("header_pointer", s32("offset"), u32("n")),
     Api("checksum", s32("offset", {"-2**31": SkbFault, "2**31-1": SkbFault}),
         u32("n", SkbFault), u32("csum")),
-    Api("fill_page_desc", s32("i", SkbBug), page_arg("page"), u32("off", SkbBug),
+    Api("fill_page_desc", s32("i", SkbBug, one=SkbBug), page_arg("page"), u32("off", SkbBug),
         u32("size", SkbBug)),
-    Api("add_rx_frag", s32("i", SkbBug), page_arg("page"), u32("off", SkbBug),
-        u32("size", SkbBug), u32("truesize")),
+    Api("add_rx_frag", s32("i", SkbBug, one=SkbBug), page_arg("page"), u32("off", SkbBug),
+        u32("size", SkbBug), u32("truesize", {"2**32-1": SkbBug})),
     Api("can_coalesce", s32("i"), page_arg("page"), u32("off")),
-    Api("coalesce_rx_frag", s32("i", NO_FRAGS), u32("size", NO_FRAGS),
-        u32("truesize", NO_FRAGS), benign=NO_FRAGS),
-    Api("frag_ref", s32("i", NO_FRAGS), benign=NO_FRAGS),
-    Api("frag_unref", s32("i", NO_FRAGS), benign=NO_FRAGS),
+    Api("coalesce_rx_frag", s32("i", NO_FRAGS, one=NO_FRAGS), u32("size", NO_FRAGS, one=NO_FRAGS),
+        u32("truesize", NO_FRAGS, one=NO_FRAGS), benign=NO_FRAGS),
+    Api("frag_ref", s32("i", NO_FRAGS, one=NO_FRAGS), benign=NO_FRAGS),
+    Api("frag_unref", s32("i", NO_FRAGS, one=NO_FRAGS), benign=NO_FRAGS),
     Api("frag_list_append", skb_arg("member")),
     Api("frag_list_prepend", skb_arg("member")),
     Api("walk_frags"),
     Api("split", skb_arg("skb1"), u32("n", SkbBug, benign=16)),
     Api("try_coalesce", skb_arg("frm")),
+    # issue 4: the standard skb is not GSO (gso_size 0, transport header unset)
+    Api("segment", u64("features", SkbSegmentError, one=SkbSegmentError),
+        benign=SkbSegmentError),
+    Api("is_gso"),
+    Api("gso_reset"),
+    Api("gso_validate_network_len", u32("mtu", SkbSegmentError, one=SkbSegmentError),
+        benign=SkbSegmentError),
+    Api("gso_validate_mac_len", u32("length", SkbSegmentError, one=SkbSegmentError),
+        benign=SkbSegmentError),
 ]
 
 # Settable integer fields: name -> bits (OverflowError when not fitting).
@@ -233,6 +253,7 @@ PROPERTIES = [
     "network_header_len", "users", "dataref", "cloned", "nohdr", "hdr_len", "fclone",
     "fclone_ref",
     "nr_frags", "frags", "frag_list",  # issue 3
+    "next", "prev",  # issue 4
 ]
 
 # Public functions of the skb module.
@@ -241,6 +262,9 @@ MODULE_FUNCTIONS = [
     Api("counters"),
     Api("leak_check"),
     Api("alloc_page", u32("order", MemoryError)),  # issue 3
+    Api("gso_segment", skb_arg("skb", SkbSegmentError),
+        u64("features", SkbSegmentError, one=SkbSegmentError),
+        benign=SkbSegmentError),  # issue 4: a fresh skb is no GSO packet
 ]
 
 # skb.kernel functions: name -> the SkBuff method or property it spells
@@ -360,8 +384,10 @@ NON_INT_VALUES = [
 ]
 INT_LIKE_VALUES = [
     ("Decimal(1)", Decimal(1)), ("Fraction(1)", Fraction(1)), ("IntOnly()", IntOnly()),
-    ("IndexOnly()", IndexOnly()),
 ]
+# __index__ makes an integer (numpy's ints have it): accepted as that int,
+# converted before the engine is called.
+INDEX_VALUES = [("IndexOnly()", IndexOnly())]
 INT_LIKE_LABELS = {label for label, _ in INT_LIKE_VALUES} | {"cdata int"}
 FREES_LABEL = "FreesSkb()"
 
@@ -371,6 +397,8 @@ def int_cases(lo, hi, in_range):
     in_range(label) gives the outcome of an in-range value."""
     for label, v in INT_VALUES:
         yield label, _const(v), in_range(label) if lo <= v <= hi else OverflowError
+    for label, v in INDEX_VALUES:
+        yield label, _const(v), in_range("True") if lo <= 1 <= hi else OverflowError
     for label, v in NON_INT_VALUES + INT_LIKE_VALUES:
         yield label, _const(v), TypeError
     yield "cdata int", lambda victim: skb._engine.ffi.cast("int", 1), TypeError
@@ -406,6 +434,8 @@ def param_cases(param):
         return int_cases(0, U32_MAX, param.in_range_outcome)
     if param.kind == "s32":
         return int_cases(S32_MIN, S32_MAX, param.in_range_outcome)
+    if param.kind == "u64":
+        return int_cases(0, 2**64 - 1, param.in_range_outcome)
     if param.kind == "bytes":
         return bytes_cases(param)
     if param.kind in ("skb", "page"):
@@ -686,6 +716,9 @@ def field_cases(name, bits):
         expected = OK if 0 <= v <= mask else OverflowError
         yield dict(api=qual, call=f"{qual} = {label}", expected=_ename(expected),
                    run=_set_field(name, _const(v)), label=label, kind="field")
+    for label, v in INDEX_VALUES:
+        yield dict(api=qual, call=f"{qual} = {label}", expected=_ename(OK),
+                   run=_set_field(name, _const(v)), label=label, kind="field")
     for label, v in NON_INT_VALUES + INT_LIKE_VALUES:
         yield dict(api=qual, call=f"{qual} = {label}", expected="TypeError",
                    run=_set_field(name, _const(v)), label=label, kind="field")
@@ -702,7 +735,7 @@ def _set_field(name, make):
         v = make(s)
         setattr(s, name, v)
         got = getattr(s, name)
-        if got != v:  # an accepted value must read back unchanged
+        if got != operator.index(v):  # an accepted value must read back as its int
             raise AssertionError(f"{name} = {v!r} reads back {got!r}")
     return run
 

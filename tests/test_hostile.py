@@ -85,45 +85,7 @@ def _field_float_range(c):
     return c["label"] in ("nan", "inf") or (c["label"] == "1.5" and bits == 1)
 
 
-KNOWN_BUGS = [
-    Bug("copy-copy-double-free",
-        "copy.copy(skb) makes a second handle on the same struct (the slots are "
-        "copied); freeing one and dropping the other frees the struct twice: glibc "
-        "aborts ('double free or corruption'), after a use-after-free read of .len",
-        lambda c: c["api"] == "copy.copy", unsafe=True),
-    Bug("explicit-del-double-free",
-        "skb.__del__() called by hand releases and frees the struct but leaves the "
-        "handle a live SkBuff with a dangling _cd: .len reads freed memory and the "
-        "real finalizer frees the struct again (glibc abort); same root cause as "
-        "copy.copy: struct memory freed while a handle still points at it",
-        lambda c: c["api"] == "__del__", unsafe=True),
-    Bug("int-like-accepted",
-        "integer parameters and int fields accept any object with __int__ "
-        "(Decimal, Fraction, cffi int cdata ...): cffi converts through nb_int, "
-        "the wrappers pass values straight through; spec: not an int -> TypeError",
-        _is_int_like),
-    Bug("int-conversion-frees-skb-use-after-free",
-        "an argument whose __int__ frees the skb runs inside the cffi call, after "
-        "the wrapper fetched self._cd: the C code reads (methods) or writes (field "
-        "setters) the freed struct - heap-use-after-free under AddressSanitizer; "
-        "should be TypeError (not an int) and never touch freed memory",
-        _frees_under_call, unsafe=True),
-    Bug("put-zero-uses-bytes",
-        "put_zero(n) is put_data(bytes(n)): negative n raises ValueError instead of "
-        "OverflowError; bytes, bytearray, lists and __index__ objects are accepted "
-        "as n instead of TypeError",
-        _put_zero_bytes),
-    Bug("cb-setter-uses-bytes",
-        "the cb setter converts with bytes(value): an int makes that many zero "
-        "bytes (cb = 5, cb = True succeed), cb = -1 raises ValueError, cb = 2**64 "
-        "OverflowError, a list of ints is accepted; expected TypeError for "
-        "non-bytes-like values",
-        _cb_bytes),
-    Bug("field-float-range-first",
-        "int field setters range-check before type-checking: nan, inf (and 1.5 for a "
-        "1-bit field) raise OverflowError instead of TypeError",
-        _field_float_range),
-]
+KNOWN_BUGS: list = []
 
 
 def _known_bug(case):
