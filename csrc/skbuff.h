@@ -449,6 +449,7 @@ int skb_ensure_writable(struct sk_buff *skb, unsigned int write_len);
 int skb_checksum_help(struct sk_buff *skb);
 int64_t lco_csum(const struct sk_buff *skb);
 int iptunnel_handle_offloads(struct sk_buff *skb, uint32_t gso_type);
+int skb_tnl_template_check(const struct skb_tnl_template *t);
 int skb_tnl_push(struct sk_buff *skb, struct skb_tnl_template *t);
 int skb_tnl_push_burst(struct sk_buff **skbs, int n, struct skb_tnl_template *t,
 		       int *results);

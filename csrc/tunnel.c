@@ -38,6 +38,16 @@ static bool template_sane(const struct skb_tnl_template *t)
 	       (!t->seq_off || t->l4_off + t->seq_off + 4u <= t->len);
 }
 
+/**
+ * skb_tnl_template_check - SKB_OK when the template's offsets and flags
+ * describe headers inside it, else SKB_EBUG_ARGS
+ * @t: the template
+ */
+int skb_tnl_template_check(const struct skb_tnl_template *t)
+{
+	return template_sane(t) ? SKB_OK : SKB_EBUG_ARGS;
+}
+
 /* The inner packet's DS field and DF bit, before the push. */
 static void inner_ip_facts(struct sk_buff *skb, uint8_t *dsfield, bool *df)
 {
@@ -192,6 +202,8 @@ int skb_tnl_push(struct sk_buff *skb, struct skb_tnl_template *t)
 	ret = skb_cow_head(skb, t->len);
 	if (ret)
 		return ret;
+	/* the inner frame starts at data, as dev_queue_xmit leaves it */
+	skb_reset_mac_header(skb);
 	ret = iptunnel_handle_offloads(skb, t->gso_type);
 	if (ret)
 		return ret;

@@ -113,6 +113,7 @@ _BUG_MESSAGES = {
     lib.SKB_EBUG_ARGS: "{op}: arguments the kernel never passes ({arg})",
     lib.SKB_EBUG_SEGMENT: "{op}: the geometry hits a BUG_ON in skb_segment (a frag_list "
     "member's linear data not on a segment boundary, or a member too short)",
+    lib.SKB_EBUG_CSUM_OFFSET: "{op}: csum_start/csum_offset point outside the linear data",
 }
 
 
@@ -946,6 +947,54 @@ class SkBuff:
             return None
         frm._moved(r & ~lib.SKBPY_DONE)
         return _err[0]
+
+    # ------------------------------------------------------------------
+    # flow hash and checksum offload
+
+    def get_hash(self) -> int:
+        """skb_get_hash: the flow hash (addresses, protocol, ports; symmetric),
+        computed once and kept in ``hash``; 0 when no IPv4/IPv6 flow is found.
+        Needs protocol and network_header set.  The kernel's seed is random
+        per boot; ours is fixed, so hashes are reproducible."""
+        r = lib.skb_get_hash(self._cd)
+        if r < 0:
+            self._raise(r, "skb_get_hash")
+        return r
+
+    def ensure_writable(self, n: int) -> None:
+        """skb_ensure_writable: make the first n bytes linear and private
+        (MemoryError when the packet is shorter or memory runs out)."""
+        if type(n) is not int:
+            n = self._int(n)
+        r = lib.skb_ensure_writable(self._cd, n)
+        if r:
+            if r == -errno.ENOMEM and n > self._cd.len:
+                raise MemoryError(f"skb_ensure_writable: {n} bytes asked of a "
+                                  f"{self._cd.len}-byte packet (-ENOMEM)")
+            self._raise(r, "skb_ensure_writable", n)
+
+    def checksum_help(self) -> None:
+        """skb_checksum_help: finish a CHECKSUM_PARTIAL checksum in software
+        (what a device without checksum offload needs); 0 goes out as 0xffff."""
+        self._status(lib.skb_checksum_help(self._cd), "skb_checksum_help",
+                     "a GSO skb must be segmented first")
+
+    def lco_csum(self) -> int:
+        """lco_csum: the partial sum an outer checksum needs while the inner one
+        is left to the device (local checksum offload)."""
+        r = lib.lco_csum(self._cd)
+        if r < 0:
+            self._raise(r, "lco_csum")
+        return r
+
+    def iptunnel_handle_offloads(self, gso_type: int = 0) -> None:
+        """iptunnel_handle_offloads: before a tunnel header - record the inner
+        headers, add the tunnel's SKB_GSO bits to a GSO skb, and give up
+        checksum offload for a packet that is not CHECKSUM_PARTIAL."""
+        if type(gso_type) is not int:
+            gso_type = self._int(gso_type)
+        self._status(lib.iptunnel_handle_offloads(self._cd, gso_type),
+                     "iptunnel_handle_offloads")
 
     # ------------------------------------------------------------------
     # segmentation

@@ -231,6 +231,12 @@ METHODS = [
         benign=SkbSegmentError),
     Api("gso_validate_mac_len", u32("length", SkbSegmentError, one=SkbSegmentError),
         benign=SkbSegmentError),
+    # issue 5: flow hash and checksum offload helpers
+    Api("get_hash"),
+    Api("ensure_writable", u32("n", MemoryError)),
+    Api("checksum_help"),
+    Api("lco_csum", benign=SkbBug),  # the standard skb is not CHECKSUM_PARTIAL
+    Api("iptunnel_handle_offloads", u32("gso_type")),
 ]
 
 # Settable integer fields: name -> bits (OverflowError when not fitting).
