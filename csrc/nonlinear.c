@@ -586,9 +586,18 @@ int pskb_pull_tail_nocheck(struct sk_buff *skb, unsigned int delta)
 			left -= frag.len;
 			continue;
 		}
-		frag.offset += left;
-		frag.len -= left;
-		left = 0;
+		if (left) {
+			frag.offset += left;
+			frag.len -= left;
+			left = 0;
+			if (!i) {
+				/* nothing moved down: the kernel keeps every later
+				 * frag as it is, even an empty one */
+				sh->frags[0] = frag;
+				k = sh->nr_frags;
+				break;
+			}
+		}
 		sh->frags[k++] = frag;
 	}
 	sh->nr_frags = (uint8_t)k;

@@ -616,10 +616,7 @@ class SkBuff:
 
     def to_bytes(self) -> bytes:
         """The whole packet: linear data, frags and frag_list."""
-        cd = self._cd
-        if cd.data_len:
-            return self.copy_bits(0, cd.len)
-        return bytes(self.data)
+        return self.copy_bits(0, self._cd.len)
 
     def __bytes__(self) -> bytes:
         return self.to_bytes()
@@ -885,6 +882,8 @@ class SkBuff:
         offset, n = self._ints(offset, n)
         if not 0 <= n <= _U32_MAX:
             raise OverflowError(f"n must be an unsigned 32-bit size, not {n}")
+        if offset + n > self._cd.len and -0x80000000 <= offset <= 0x7FFFFFFF:
+            self._raise(lib.SKB_EFAULT, "skb_copy_bits", f"[{offset}, {offset}+{n})")
         buf = ffi.new("unsigned char[]", n)
         r = lib.skb_copy_bits(self._cd, offset, buf, n)
         if r:
@@ -932,7 +931,7 @@ class SkBuff:
             n = self._int(n)
         r = lib.skb_split(self._cd, _skb_arg(skb1), n)
         if r == lib.SKB_EOVERPANIC:
-            raise SkbOverPanic(**skb1._panic_fields(self._cd.len - n))
+            raise SkbOverPanic(**skb1._panic_fields(self._cd.len - self._cd.data_len - n))
         if r:
             self._other_failed(r, skb1, "skb_split", "second skb", n)
 
