@@ -32,10 +32,10 @@ OPS_TABLE = {
     "push": ("s.push(1)", "_push(cd, 1)"),
     "pull": ("s.pull(1)", "_pull(cd, 1)"),
     "put": ("s.put(1)", "_put(cd, 1)"),
-    "clone+kfree": ("s.clone().kfree()", "_kfree(_clone(cd, err), 0)"),
-    "copy+kfree": ("s.copy().kfree()", "_kfree(_copy(cd, err), 0)"),
+    "clone+kfree": ("s.clone().kfree()", "_kfree(_clone(cd, err), 2)"),
+    "copy+kfree": ("s.copy().kfree()", "_kfree(_copy(cd, err), 2)"),
     "expand_head": ("s.expand_head(0, 0)", "_expand_head(cd, 0, 0)"),
-    "alloc_skb+kfree": (f"alloc_skb({SIZE}).kfree()", f"_kfree(_alloc_skb({SIZE}, 0, err), 0)"),
+    "alloc_skb+kfree": (f"alloc_skb({SIZE}).kfree()", f"_kfree(_alloc_skb({SIZE}, 0, err), 2)"),
 }
 
 # What skb/skbuff.py calls for each of them.

@@ -10,7 +10,6 @@
 #include "proto.h"
 #include "skb_internal.h"
 
-#define FLOW_HASH_SEED 0x5eed5eedu
 #define JHASH_INITVAL 0xdeadbeefu
 
 static uint32_t rol32(uint32_t x, unsigned int k)
@@ -163,7 +162,7 @@ int64_t skb_get_hash(struct sk_buff *skb)
 	if (!flow_dissect(skb, &keys, &addr_len))
 		return 0;
 	hash = jhash(&keys, (uint32_t)(offsetof(struct flow_keys, addrs) + 2 * addr_len),
-		     FLOW_HASH_SEED);
+		     SKB_FLOW_HASH_SEED);
 	if (!hash)
 		hash = 1;
 	skb->hash = hash;
@@ -197,7 +196,7 @@ int64_t udp_flow_src_port(struct sk_buff *skb, int min, int max, int use_eth)
 		return hash;
 	if (!hash) {
 		/* the kernel falls back to a random value per boot; ours is fixed */
-		hash = FLOW_HASH_SEED;
+		hash = SKB_FLOW_HASH_SEED;
 		if (use_eth && !flow_read(skb, 0, eth, sizeof(eth)))
 			use_eth = 0;
 		if (use_eth)

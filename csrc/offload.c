@@ -80,10 +80,12 @@ int skb_checksum_help(struct sk_buff *skb)
  */
 int64_t lco_csum(const struct sk_buff *skb)
 {
-	int64_t l4 = skb->transport_header, start = skb->csum_start;
+	int64_t l4, start;
 
 	if (!skb_live(skb))
 		return SKB_EFREED;
+	l4 = skb->transport_header;
+	start = skb->csum_start;
 	if (skb->ip_summed != CHECKSUM_PARTIAL || l4 > start ||
 	    start + skb->csum_offset + 2 > skb->tail)
 		return SKB_EBUG_CSUM_OFFSET;

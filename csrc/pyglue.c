@@ -48,9 +48,9 @@ static int python_ref_consumed(struct sk_buff *skb)
 }
 
 /* Give back one of Python's references; returns the SKBPY_* transition. */
-static int drop_python_ref(struct sk_buff *skb)
+static int drop_python_ref(struct sk_buff *skb, unsigned int reason)
 {
-	kfree_skb(skb);
+	kfree_skb_reason(skb, reason);
 	return python_ref_consumed(skb);
 }
 
@@ -79,7 +79,7 @@ int skbpy_release(struct sk_buff *skb)
 
 	while (skb->state == SKB_STATE_LIVE && skb->py_refs) {
 		leaked++;
-		if (drop_python_ref(skb) == SKBPY_DIED)
+		if (drop_python_ref(skb, SKB_DROP_REASON_NOT_SPECIFIED) == SKBPY_DIED)
 			return leaked;
 	}
 	skbpy_unpin(skb);
@@ -89,19 +89,21 @@ int skbpy_release(struct sk_buff *skb)
 /**
  * skbpy_kfree - Python drops one of its references
  * @skb: the skb
- * @consume: consume_skb rather than kfree_skb (same effect here)
+ * @reason: the drop reason (SKB_CONSUMED for consume_skb)
  *
- * Returns the SKBPY_* transition, SKB_EFREED, or SKB_ENOREF when Python
- * holds no reference to give back (the owner would be left dangling).
+ * Returns the SKBPY_* transition, SKB_EFREED, SKB_EBUG_ARGS for a reason
+ * outside the enum, or SKB_ENOREF when Python holds no reference to give
+ * back (the owner would be left dangling).
  */
-int skbpy_kfree(struct sk_buff *skb, int consume)
+int skbpy_kfree(struct sk_buff *skb, unsigned int reason)
 {
-	(void)consume;
 	if (!skb_live(skb))
 		return SKB_EFREED;
+	if (reason == SKB_NOT_DROPPED_YET || reason >= SKB_DROP_REASON_MAX)
+		return SKB_EBUG_ARGS;
 	if (!skb->py_refs)
 		return SKB_ENOREF;
-	return drop_python_ref(skb);
+	return drop_python_ref(skb, reason);
 }
 
 /**
@@ -493,7 +495,7 @@ int skbpy_try_coalesce(struct sk_buff *to, struct sk_buff *from, int *delta)
 	ret = skb_try_coalesce(to, from, delta);
 	if (ret <= 0)
 		return ret;
-	return SKBPY_DONE | drop_python_ref(from);
+	return SKBPY_DONE | drop_python_ref(from, SKB_CONSUMED);
 }
 
 

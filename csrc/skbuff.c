@@ -213,6 +213,30 @@ static bool skb_unref(struct sk_buff *skb)
 	return false;
 }
 
+static uint64_t drop_counts[SKB_DROP_REASON_MAX];
+
+/**
+ * kfree_skb_reason - drop a reference; the last one frees and is counted
+ * @skb: the skb
+ * @reason: why (SKB_CONSUMED for a packet that did its job)
+ *
+ * Returns SKB_OK, SKB_EFREED for a freed skb, or SKB_EBUG_ARGS for a
+ * reason outside the enum (or SKB_NOT_DROPPED_YET), where the skb is left
+ * alone: the kernel warns and would trace a meaningless reason.
+ */
+int kfree_skb_reason(struct sk_buff *skb, unsigned int reason)
+{
+	if (!skb_live(skb))
+		return SKB_EFREED;
+	if (reason == SKB_NOT_DROPPED_YET || reason >= SKB_DROP_REASON_MAX)
+		return SKB_EBUG_ARGS;
+	if (skb_unref(skb)) {
+		drop_counts[reason]++;
+		kfree_skb_nocheck(skb);
+	}
+	return SKB_OK;
+}
+
 /**
  * kfree_skb - drop a reference, freeing the skb with the last one
  * @skb: the skb
@@ -221,11 +245,7 @@ static bool skb_unref(struct sk_buff *skb)
  */
 int kfree_skb(struct sk_buff *skb)
 {
-	if (!skb_live(skb))
-		return SKB_EFREED;
-	if (skb_unref(skb))
-		kfree_skb_nocheck(skb);
-	return SKB_OK;
+	return kfree_skb_reason(skb, SKB_DROP_REASON_NOT_SPECIFIED);
 }
 
 /**
@@ -234,7 +254,20 @@ int kfree_skb(struct sk_buff *skb)
  */
 int consume_skb(struct sk_buff *skb)
 {
-	return kfree_skb(skb);
+	return kfree_skb_reason(skb, SKB_CONSUMED);
+}
+
+/**
+ * skb_get_drop_counts - the skbs freed so far, per reason
+ * @out: n counters, indexed by reason
+ * @n: at most SKB_DROP_REASON_MAX are filled
+ */
+void skb_get_drop_counts(uint64_t *out, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n && i < SKB_DROP_REASON_MAX; i++)
+		out[i] = drop_counts[i];
 }
 
 /**

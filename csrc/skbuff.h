@@ -349,6 +349,18 @@ struct sk_buff *alloc_skb(unsigned int size, int *err);
 struct sk_buff *alloc_skb_fclone(unsigned int size, int *err);
 int kfree_skb(struct sk_buff *skb);
 int consume_skb(struct sk_buff *skb);
+int kfree_skb_reason(struct sk_buff *skb, unsigned int reason);
+
+/*
+ * Drop reasons, numbered as the kernel's enum skb_drop_reason (~v6.19):
+ * 0 is SKB_NOT_DROPPED_YET, 1 SKB_CONSUMED, 2 NOT_SPECIFIED.  The engine
+ * counts the skbs actually freed per reason (the kfree_skb tracepoint).
+ */
+#define SKB_NOT_DROPPED_YET 0
+#define SKB_CONSUMED 1
+#define SKB_DROP_REASON_NOT_SPECIFIED 2
+#define SKB_DROP_REASON_MAX 126
+void skb_get_drop_counts(uint64_t *out, unsigned int n);
 
 /* Geometry. */
 unsigned int skb_headroom(const struct sk_buff *skb);
@@ -443,6 +455,8 @@ uint16_t csum_ipv6_magic(const uint8_t *saddr, const uint8_t *daddr, uint32_t le
 
 /* Flow hash and offload helpers (flow.c, offload.c), tunnel templates (tunnel.c). */
 uint32_t jhash(const void *key, uint32_t length, uint32_t initval);
+/* The flow hash's seed: fixed, where the kernel picks one per boot. */
+#define SKB_FLOW_HASH_SEED 1592614637
 int64_t skb_get_hash(struct sk_buff *skb);
 int64_t udp_flow_src_port(struct sk_buff *skb, int min, int max, int use_eth);
 int skb_ensure_writable(struct sk_buff *skb, unsigned int write_len);
@@ -475,7 +489,7 @@ int skb_check_pages(char *buf, size_t size);
  */
 void skbpy_pin(struct sk_buff *skb);
 int skbpy_release(struct sk_buff *skb);
-int skbpy_kfree(struct sk_buff *skb, int consume);
+int skbpy_kfree(struct sk_buff *skb, unsigned int reason);
 int skbpy_get(struct sk_buff *skb);
 struct sk_buff *skbpy_alloc_skb(unsigned int size, int fclone, int *err);
 struct sk_buff *skbpy_clone(struct sk_buff *skb, int *err);

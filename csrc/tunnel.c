@@ -21,7 +21,10 @@ static bool template_sane(const struct skb_tnl_template *t)
 
 	if (t->len > SKB_TNL_MAX_HLEN || t->l3_off + l3_len > t->len)
 		return false;
-	if (!(t->flags & SKB_TNL_IPV6)) {
+	if (t->flags & SKB_TNL_IPV6) {
+		if ((t->hdr[t->l3_off] >> 4) != 6)
+			return false;
+	} else {
 		l3_len = (t->hdr[t->l3_off] & 0x0f) * 4u;
 		if ((t->hdr[t->l3_off] >> 4) != 4 || l3_len < IPH_LEN || t->l3_off + l3_len > t->len)
 			return false;
@@ -45,7 +48,7 @@ static bool template_sane(const struct skb_tnl_template *t)
  */
 int skb_tnl_template_check(const struct skb_tnl_template *t)
 {
-	return template_sane(t) ? SKB_OK : SKB_EBUG_ARGS;
+	return t && template_sane(t) ? SKB_OK : SKB_EBUG_ARGS;
 }
 
 /* The inner packet's DS field and DF bit, before the push. */
@@ -80,16 +83,14 @@ static void fix_ipv4(struct sk_buff *skb, struct skb_tnl_template *t, uint8_t ds
 		     bool df)
 {
 	unsigned char *iph = skb->data + t->l3_off;
-	unsigned int segs = 1;
+	/* iptunnel_xmit reserves one ID per segment (gso_segs, at least 1) */
+	unsigned int segs = shinfo(skb)->gso_segs ? shinfo(skb)->gso_segs : 1;
 
 	put_be16(iph + IPH_TOT_LEN, (uint16_t)(skb->len - t->l3_off));
 	if (t->flags & SKB_TNL_ECN)
 		iph[1] = ecn_encapsulate(iph[1], dsfield);
 	if ((t->flags & SKB_TNL_DF_INHERIT) && df)
 		put_be16(iph + IPH_FRAG_OFF, get_be16(iph + IPH_FRAG_OFF) | IP_DF);
-	/* a GSO packet reserves one ID per segment, as ip_select_ident_segs */
-	if (shinfo(skb)->gso_size)
-		segs = shinfo(skb)->gso_segs ? shinfo(skb)->gso_segs : 1;
 	put_be16(iph + IPH_ID, t->ip_id);
 	t->ip_id = (uint16_t)(t->ip_id + segs);
 	store16(iph + IPH_CHECK, 0);
@@ -178,7 +179,7 @@ static void fix_gre(struct sk_buff *skb, struct skb_tnl_template *t)
  * per-packet fields.  An outer UDP or GRE checksum is left to the device
  * (CHECKSUM_PARTIAL) or computed by local checksum offload, as the kernel
  * does; skb_checksum_help finishes it in software.  Returns 0 or a negative
- * code with the packet unchanged.
+ * code with the packet unchanged (but for the flow hash, now cached).
  */
 int skb_tnl_push(struct sk_buff *skb, struct skb_tnl_template *t)
 {
@@ -189,7 +190,7 @@ int skb_tnl_push(struct sk_buff *skb, struct skb_tnl_template *t)
 
 	if (!skb_live(skb))
 		return SKB_EFREED;
-	if (!template_sane(t))
+	if (!t || !template_sane(t))
 		return SKB_EBUG_ARGS;
 	if (!skb_paged_consistent(skb))
 		return SKB_EBUG_INCONSISTENT;

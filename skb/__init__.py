@@ -20,6 +20,7 @@ from .errors import (
     SkbUseAfterFree,
     SkbWarning,
 )
+from .drop import Drop, DropReason, drop_counts
 from .features import GSO_BY_FRAGS, NETIF_F, SKB_GSO
 from .gso import gso_segment
 from .leak import Counters, counters, leak_check
@@ -47,6 +48,8 @@ __all__ = [
     "CHECKSUM_PARTIAL",
     "CHECKSUM_UNNECESSARY",
     "Counters",
+    "Drop",
+    "DropReason",
     "Frag",
     "FreedPage",
     "FreedSkBuff",
@@ -79,6 +82,7 @@ __all__ = [
     "alloc_page",
     "alloc_skb",
     "counters",
+    "drop_counts",
     "gso_segment",
     "leak_check",
 ]

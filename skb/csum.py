@@ -47,10 +47,11 @@ def csum_fold(csum: int) -> int:
     return lib.csum_fold(_int(csum))
 
 
-def _address(name: str, value: bytes) -> bytes:
-    value = bytes(value)
-    if len(value) != 4:
-        raise ValueError(f"{name} must be 4 bytes (an IPv4 address), not {len(value)}")
+def _address(name: str, value: bytes, size: int = 4) -> bytes:
+    value = bytes(memoryview(value).cast("B"))
+    if len(value) != size:
+        raise ValueError(f"{name} must be {size} bytes (an IPv{4 if size == 4 else 6} "
+                         f"address), not {len(value)}")
     return value
 
 
@@ -68,6 +69,14 @@ def csum_tcpudp_magic(saddr: bytes, daddr: bytes, length: int, proto: int,
                                  _int(length), _int(proto), _int(csum))
 
 
+def csum_ipv6_magic(saddr: bytes, daddr: bytes, length: int, proto: int,
+                    csum: int = 0) -> int:
+    """The folded TCP/UDP checksum including the IPv6 pseudo-header
+    (addresses as 16 network-order bytes)."""
+    return lib.csum_ipv6_magic(_address("saddr", saddr, 16), _address("daddr", daddr, 16),
+                               _int(length), _int(proto), _int(csum))
+
+
 def ip_fast_csum(header) -> int:
     """The IPv4 header checksum of ``header`` (0 when it is valid)."""
     view = memoryview(header).cast("B")
@@ -76,5 +85,5 @@ def ip_fast_csum(header) -> int:
     return lib.ip_fast_csum(_buffer(header), len(view) // 4)
 
 
-__all__ = ["csum_add", "csum_block_add", "csum_fold", "csum_partial", "csum_sub",
-           "csum_tcpudp_magic", "csum_tcpudp_nofold", "ip_fast_csum"]
+__all__ = ["csum_add", "csum_block_add", "csum_fold", "csum_ipv6_magic", "csum_partial",
+           "csum_sub", "csum_tcpudp_magic", "csum_tcpudp_nofold", "ip_fast_csum"]

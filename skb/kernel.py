@@ -25,6 +25,10 @@ def kfree_skb(skb: SkBuff) -> None:
     skb.kfree()
 
 
+def kfree_skb_reason(skb: SkBuff, reason: int) -> None:
+    skb.kfree(reason)
+
+
 def consume_skb(skb: SkBuff) -> None:
     skb.consume()
 
@@ -181,5 +185,29 @@ def skb_transport_offset(skb: SkBuff) -> Optional[int]:
     return skb.transport_offset
 
 
-__all__ = [name for name in dir() if name.startswith(("skb_", "pskb_", "alloc_", "kfree_",
-                                                      "consume_", "__skb_"))]
+def skb_get_hash(skb: SkBuff) -> int:
+    return skb.get_hash()
+
+
+def skb_ensure_writable(skb: SkBuff, write_len: int) -> None:
+    skb.ensure_writable(write_len)
+
+
+def skb_checksum_help(skb: SkBuff) -> None:
+    skb.checksum_help()
+
+
+def lco_csum(skb: SkBuff) -> int:
+    return skb.lco_csum()
+
+
+def iptunnel_handle_offloads(skb: SkBuff, gso_type_mask: int) -> None:
+    skb.iptunnel_handle_offloads(gso_type_mask)
+
+
+def udp_flow_src_port(skb: SkBuff, min: int, max: int, use_eth: bool) -> int:
+    return skb.udp_flow_src_port(min, max, use_eth)
+
+
+__all__ = [name for name in dir() if name.startswith((
+    "skb_", "pskb_", "alloc_", "kfree_", "consume_", "__skb_", "lco_", "iptunnel_", "udp_"))]

@@ -31,6 +31,7 @@ writable after a later clone: call ``cow``/``unshare`` and take a fresh view.
 from __future__ import annotations
 
 import errno
+import functools
 import operator
 import warnings
 import weakref
@@ -633,12 +634,16 @@ class SkBuff:
             self._moved(r)
         return self
 
-    def kfree(self) -> None:
-        """kfree_skb: drop a reference; the last one frees the skb."""
-        r = _kfree(self._cd, 0)
+    def kfree(self, reason: int = 2) -> None:
+        """kfree_skb / kfree_skb_reason: drop a reference; the last one frees
+        the skb and is counted under ``reason`` (a ``DropReason``; the
+        default is NOT_SPECIFIED, CONSUMED is consume)."""
+        if type(reason) is not int:
+            reason = self._int(reason)
+        r = _kfree(self._cd, reason)
         if r:
             if r < 0:
-                self._raise(r, "kfree_skb")
+                self._raise(r, "kfree_skb", f"reason {reason} is not a drop reason")
             self._moved(r)
 
     def consume(self) -> None:
@@ -960,6 +965,28 @@ class SkBuff:
             self._raise(r, "skb_get_hash")
         return r
 
+    def udp_flow_src_port(self, min: int = 0, max: int = 0, use_eth: bool = True) -> int:
+        """udp_flow_src_port: a tunnel's UDP source port in [min, max) from
+        this (inner) packet's flow hash - the local port range 32768..60999
+        when max <= min; without a flow, from the Ethernet addresses at data
+        when use_eth, else a fixed value."""
+        min, max = self._ints(min, max)
+        r = lib.udp_flow_src_port(self._cd, min, max, 1 if use_eth else 0)
+        if r < 0:
+            if r == lib.SKB_EINVAL:
+                raise ValueError(f"udp_flow_src_port: [{min}, {max}) is no port range")
+            self._raise(r, "udp_flow_src_port")
+        return r
+
+    def tnl_push(self, template) -> None:
+        """Push a tunnel's outer headers from a ``skb.tunnel.TunnelTemplate``
+        and fill their per-packet fields (see there)."""
+        if type(template) is not _tunnel_template():
+            raise TypeError(f"expected a TunnelTemplate, not {type(template).__name__}")
+        r = lib.skb_tnl_push(self._cd, template._t)
+        if r:
+            self._raise(r, "skb_tnl_push")
+
     def ensure_writable(self, n: int) -> None:
         """skb_ensure_writable: make the first n bytes linear and private
         (MemoryError when the packet is shorter or memory runs out)."""
@@ -1207,6 +1234,13 @@ class SegmentList(Sequence):
 
     def __repr__(self) -> str:
         return f"<SegmentList of {self._n} skbs>"
+
+
+@functools.cache
+def _tunnel_template() -> type:
+    from .tunnel import TunnelTemplate  # skb.tunnel imports this module
+
+    return TunnelTemplate
 
 
 def _skb_arg(other: object):

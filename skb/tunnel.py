@@ -1,6 +1,6 @@
-"""Tunnel building blocks in the engine: header templates pushed with one
-call per packet (Open vSwitch's tnl_push), the UDP source port a tunnel
-derives from the inner flow, and the kernel's jhash."""
+"""Tunnel header templates: a tunnel's outer headers built once and pushed
+in front of each packet with one engine call (the fast path of Open vSwitch's
+userspace datapath, tnl_push), one packet at a time or a burst at once."""
 
 from __future__ import annotations
 
@@ -9,49 +9,45 @@ from collections.abc import Sequence
 
 from ._engine import ffi, lib
 from .errors import SkbBug
-from .skbuff import SkBuff, _skb_arg
+from .skbuff import SkBuff
 
 MAX_HEADER_LEN: int = lib.SKB_TNL_MAX_HLEN
+
+_FLAGS = (("ipv6", lib.SKB_TNL_IPV6), ("udp", lib.SKB_TNL_UDP), ("gre", lib.SKB_TNL_GRE),
+          ("csum", lib.SKB_TNL_CSUM), ("ecn", lib.SKB_TNL_ECN),
+          ("df_inherit", lib.SKB_TNL_DF_INHERIT))
 
 
 def _int(value) -> int:
     return value if type(value) is int else operator.index(value)
 
 
-def jhash(data, initval: int = 0) -> int:
-    """The kernel's jhash (Bob Jenkins' lookup3) of the bytes."""
-    data = bytes(memoryview(data).cast("B"))
-    return lib.jhash(data, len(data), _int(initval))
-
-
-def udp_flow_src_port(skb: SkBuff, min: int = 0, max: int = 0, use_eth: bool = True) -> int:
-    """udp_flow_src_port: a source port in [min, max) from the inner flow's
-    hash (the local port range 32768..60999 when max <= min); without a flow,
-    from the Ethernet addresses at data when use_eth."""
-    min, max = _int(min), _int(max)
-    _skb_arg(skb)
-    r = lib.udp_flow_src_port(skb._cd, min, max, 1 if use_eth else 0)
-    if r < 0:
-        skb._raise(r, "udp_flow_src_port", f"range [{min}, {max})")
-    return r
-
-
 class TunnelTemplate:
-    """A tunnel's outer headers, built once and pushed in front of packets.
+    """A tunnel's outer headers, exactly as they go on the wire (for example
+    Ethernet + IPv4 + UDP + VXLAN), and what to set in them per packet.
 
-    ``header`` holds the outer headers exactly as they go on the wire, for
-    example Ethernet + IPv4 + UDP + VXLAN; ``l3_offset`` is where the IPv4
-    (or IPv6) header starts in it and ``l4_offset`` the UDP or GRE header.
-    Per packet the engine makes headroom, records the inner headers
-    (iptunnel_handle_offloads with ``gso_type``), copies the header and
-    sets the per-packet fields: IPv4 total length, ID (from ``ip_id`` on)
-    and checksum, or the IPv6 payload length; the UDP length and a source
-    port from the inner flow (between ``sport_min`` and ``sport_max``); the
-    GRE sequence number at ``seq_offset`` (from ``seq`` on); ECN and DF
-    inherited from the inner packet when asked.  An outer UDP or GRE
-    checksum (``csum``) is left CHECKSUM_PARTIAL, or computed by local
-    checksum offload when the inner one already is - as the kernel does;
-    ``SkBuff.checksum_help()`` finishes it in software.
+    ``l3_offset`` is where the outer IPv4 (or IPv6, with ``ipv6``) header
+    starts in ``header``, ``l4_offset`` the UDP (``udp``) or GRE (``gre``)
+    header.  ``SkBuff.tnl_push(template)`` makes headroom (skb_cow_head),
+    records the inner headers and ORs ``gso_type`` into a GSO packet
+    (iptunnel_handle_offloads), copies the header in and sets:
+
+    * IPv4: total length, ID (``ip_id``, advancing by the packet's
+      gso_segs or 1) and header checksum; IPv6: payload length;
+    * with ``ecn``, the outer ECN field from the inner packet's
+      (INET_ECN_encapsulate); with ``df_inherit``, DF from an inner IPv4 DF;
+    * UDP: length and a source port from the inner flow hash in
+      [``sport_min``, ``sport_max``) (the local port range by default);
+    * GRE: the sequence number at ``seq_offset`` from the GRE header
+      (``seq``, advancing by one; 0 for none);
+    * ``csum``: the outer UDP or GRE checksum, left to the device
+      (CHECKSUM_PARTIAL) or computed by local checksum offload when the
+      inner one already is, as the kernel does; ``SkBuff.checksum_help()``
+      finishes it in software.  A GSO packet's outer UDP checksum gets the
+      pseudo-header only; a GSO GRE packet's is left to segmentation.
+
+    ``ip_id`` and ``seq`` are the values the next packet gets; both may be
+    set.  The same template works for the C engine's skbs and the twin's.
     """
 
     __slots__ = ("_t",)
@@ -76,10 +72,9 @@ class TunnelTemplate:
         t.sport_max = _int(sport_max)
         t.seq = _int(seq)
         t.gso_type = _int(gso_type)
-        t.flags = ((lib.SKB_TNL_IPV6 if ipv6 else 0) | (lib.SKB_TNL_UDP if udp else 0) |
-                   (lib.SKB_TNL_GRE if gre else 0) | (lib.SKB_TNL_CSUM if csum else 0) |
-                   (lib.SKB_TNL_ECN if ecn else 0) |
-                   (lib.SKB_TNL_DF_INHERIT if df_inherit else 0))
+        options = dict(ipv6=ipv6, udp=udp, gre=gre, csum=csum, ecn=ecn,
+                       df_inherit=df_inherit)
+        t.flags = sum(bit for name, bit in _FLAGS if options[name])
         if lib.skb_tnl_template_check(t):
             raise ValueError("the template's offsets and flags do not describe headers "
                              "inside it")
@@ -90,32 +85,78 @@ class TunnelTemplate:
         return bytes(ffi.buffer(self._t.hdr, self._t.len))
 
     @property
+    def l3_offset(self) -> int:
+        return self._t.l3_off
+
+    @property
+    def l4_offset(self) -> int:
+        return self._t.l4_off
+
+    @property
+    def seq_offset(self) -> int:
+        return self._t.seq_off
+
+    @property
+    def inner_protocol(self) -> int:
+        return self._t.inner_protocol
+
+    @property
+    def sport_min(self) -> int:
+        return self._t.sport_min
+
+    @property
+    def sport_max(self) -> int:
+        return self._t.sport_max
+
+    @property
+    def gso_type(self) -> int:
+        return self._t.gso_type
+
+    @property
+    def options(self) -> frozenset[str]:
+        """The flags given: a subset of ipv6, udp, gre, csum, ecn, df_inherit."""
+        return frozenset(name for name, bit in _FLAGS if self._t.flags & bit)
+
+    @property
     def ip_id(self) -> int:
         """The IPv4 ID the next packet gets."""
         return self._t.ip_id
+
+    @ip_id.setter
+    def ip_id(self, value: int) -> None:
+        self._t.ip_id = _int(value)
 
     @property
     def seq(self) -> int:
         """The GRE sequence number the next packet gets."""
         return self._t.seq
 
-    def push(self, skb: SkBuff) -> None:
-        """Push the headers in front of ``skb`` and fill its fields."""
-        cd = _skb_arg(skb)
-        r = lib.skb_tnl_push(cd, self._t)
-        if r:
-            skb._raise(r, "skb_tnl_push")
+    @seq.setter
+    def seq(self, value: int) -> None:
+        self._t.seq = _int(value)
 
-    def push_burst(self, skbs: Sequence[SkBuff]) -> list[int]:
-        """Push the headers in front of every skb with one engine call.
-        Returns the indexes of the packets that could not be encapsulated
-        (push them one by one to learn why); empty when all were."""
+    def push(self, skb) -> None:
+        """``skb.tnl_push(self)``."""
+        skb.tnl_push(self)
+
+    def push_burst(self, skbs: Sequence) -> list[int]:
+        """Push the headers in front of every skb: one engine call when all
+        are the engine's.  Returns the indexes of the packets that could not
+        be encapsulated (unchanged; push them one by one to learn why)."""
         n = len(skbs)
-        arr = ffi.new("struct sk_buff *[]", [_skb_arg(s) for s in skbs])
-        results = ffi.new("int[]", n)
-        if lib.skb_tnl_push_burst(arr, n, self._t, results) == n:
-            return []
-        return [i for i in range(n) if results[i]]
+        if all(type(s) is SkBuff for s in skbs):
+            arr = ffi.new("struct sk_buff *[]", [s._cd for s in skbs])
+            results = ffi.new("int[]", n)
+            if lib.skb_tnl_push_burst(arr, n, self._t, results) == n:
+                return []
+            return [i for i in range(n) if results[i]]
+        failed = []
+        for i, s in enumerate(skbs):
+            try:
+                s.tnl_push(self)
+            except (MemoryError, SkbBug):
+                failed.append(i)
+        return failed
 
 
-__all__ = ["MAX_HEADER_LEN", "TunnelTemplate", "jhash", "udp_flow_src_port"]
+__all__ = ["MAX_HEADER_LEN", "TunnelTemplate"]

@@ -134,6 +134,19 @@ def page_arg(name, extreme=OK):
     return P(name, "page", _Fresh("page"), extreme)
 
 
+def template_arg(name):
+    """a skb.tunnel.TunnelTemplate (Ethernet + IPv4 + UDP + VXLAN)."""
+    return P(name, "template", _Fresh("template"))
+
+
+def vxlan_template():
+    from skb.tunnel import TunnelTemplate
+    ip = bytes.fromhex("4500000000004000401100000a0000010a000002")
+    header = bytes(12) + b"\x08\x00" + ip + bytes.fromhex("000012b500000000") + \
+        bytes.fromhex("0800000000002a00")
+    return TunnelTemplate(header, 14, 34, udp=True)
+
+
 def flag(name):
     """any object, used for its truth value."""
     return P(name, "flag", False)
@@ -180,7 +193,7 @@ METHODS = [
     Api("set_inner_network_header", s32("offset", HEADER_OFFSET)),
     Api("set_inner_transport_header", s32("offset", HEADER_OFFSET)),
     Api("get"),
-    Api("kfree"),
+    Api("kfree", u32("reason", SkbBug, benign=2)),  # 0 and past the enum are no reasons
     Api("consume"),
     Api("clone"),
     Api("is_cloned"),
@@ -237,6 +250,9 @@ METHODS = [
     Api("checksum_help"),
     Api("lco_csum", benign=SkbBug),  # the standard skb is not CHECKSUM_PARTIAL
     Api("iptunnel_handle_offloads", u32("gso_type")),
+    Api("udp_flow_src_port", s32("min", {"-1": ValueError, "-2**31": ValueError}),
+        s32("max", {"2**31-1": ValueError}), flag("use_eth")),
+    Api("tnl_push", template_arg("template")),
 ]
 
 # Settable integer fields: name -> bits (OverflowError when not fitting).
@@ -266,6 +282,7 @@ PROPERTIES = [
 MODULE_FUNCTIONS = [
     Api("alloc_skb", u32("size", MemoryError), flag("fclone")),
     Api("counters"),
+    Api("drop_counts"),
     Api("leak_check"),
     Api("alloc_page", u32("order", MemoryError)),  # issue 3
     Api("gso_segment", skb_arg("skb", SkbSegmentError),
@@ -279,7 +296,7 @@ MODULE_FUNCTIONS = [
 KERNEL = {
     "alloc_skb": Api("alloc_skb", u32("size", MemoryError)),
     "alloc_skb_fclone": Api("alloc_skb_fclone", u32("size", MemoryError)),
-    "kfree_skb": "kfree", "consume_skb": "consume", "skb_get": "get",
+    "kfree_skb": "consume", "consume_skb": "consume", "skb_get": "get",
     "skb_reserve": "reserve", "skb_put": "put", "skb_put_data": "put_data",
     "skb_put_zero": "put_zero", "skb_push": "push", "skb_pull": "pull",
     "skb_trim": "trim", "pskb_trim": "pskb_trim",
@@ -306,6 +323,11 @@ KERNEL = {
     "skb_add_rx_frag": "add_rx_frag", "skb_can_coalesce": "can_coalesce",
     "skb_coalesce_rx_frag": "coalesce_rx_frag", "skb_frag_ref": "frag_ref",
     "skb_frag_unref": "frag_unref", "skb_split": "split", "skb_try_coalesce": "try_coalesce",
+    # issue 5
+    "kfree_skb_reason": "kfree", "skb_get_hash": "get_hash",
+    "skb_ensure_writable": "ensure_writable", "skb_checksum_help": "checksum_help",
+    "lco_csum": "lco_csum", "iptunnel_handle_offloads": "iptunnel_handle_offloads",
+    "udp_flow_src_port": "udp_flow_src_port",
 }
 
 METHOD_TABLE = {a.name: a for a in METHODS}
@@ -446,6 +468,9 @@ def param_cases(param):
         return bytes_cases(param)
     if param.kind in ("skb", "page"):
         return handle_cases(param.kind, TypeError)
+    if param.kind == "template":
+        return iter([(label, _const(v), TypeError) for label, v in
+                     [("None", None), ("1", 1), ("'x'", "x"), ("object()", object())]])
     if param.kind == "flag":
         return iter([(label, _const(v), OK) for label, v in
                      [("None", None), ("1", 1), ("'x'", "x"), ("object()", object())]])
@@ -496,6 +521,8 @@ class Ctx:
         if type(v) is _Freed:
             return self.freed(v.kind)
         if type(v) is _Fresh:
+            if v.kind == "template":
+                return vxlan_template()
             return self.fresh_skb() if v.kind == "skb" else self.fresh_page()
         return v
 
@@ -638,8 +665,8 @@ def skbuff_property_names():
 
 
 def _dead_exc(name):
-    return SkbDoubleFree if name in ("kfree", "consume", "kfree_skb", "consume_skb") \
-        else SkbUseAfterFree
+    frees = ("kfree", "consume", "kfree_skb", "kfree_skb_reason", "consume_skb")
+    return SkbDoubleFree if name in frees else SkbUseAfterFree
 
 
 def _method_caller(name):

@@ -128,3 +128,29 @@ def test_header_spellings():
         50, 64, 84)
     ok(s)
     K.kfree_skb(s)
+
+
+@covers("kfree_skb_reason", "skb_get_hash", "skb_ensure_writable", "skb_checksum_help",
+        "lco_csum", "iptunnel_handle_offloads", "udp_flow_src_port")
+def test_offload_and_flow_spellings():
+    frame = bytes(14) + bytes.fromhex("45000020000040004011000001020304050607080064"
+                                      "00c8000c0000") + b"data"
+    s = K.alloc_skb(100)
+    K.skb_reserve(s, 64)
+    K.skb_put_data(s, frame)
+    s.protocol = 0x0800
+    K.skb_set_network_header(s, 14)
+    K.skb_set_transport_header(s, 34)
+    h = K.skb_get_hash(s)
+    assert h == s.get_hash() == s.hash != 0
+    assert K.udp_flow_src_port(s, 0, 0, True) == s.udp_flow_src_port()
+    c = K.skb_clone(s)
+    assert K.skb_ensure_writable(s, 20) is None and not s.cloned
+    K.kfree_skb_reason(c, skb.DropReason.NOMEM)
+    s.ip_summed = skb.CHECKSUM_PARTIAL
+    s.csum_start = s.transport_header
+    s.csum_offset = 6
+    assert K.lco_csum(s) == s.lco_csum()
+    assert K.iptunnel_handle_offloads(s, 0) is None and s.encapsulation == 1
+    assert K.skb_checksum_help(s) is None and s.ip_summed == skb.CHECKSUM_NONE
+    K.kfree_skb(s)
