@@ -108,14 +108,9 @@ def test_metadata_is_per_struct(s):
 # ---------------------------------------------------------------- GSO fields
 # The spec lists gso_size (16 bits), gso_segs (16), gso_type (32) as settable
 # properties living in the shared info, SkbSharedWrite on a cloned skb; and
-# nr_frags / frags / frag_list as properties.  The engine's SkBuff has none.
-
-MISSING = ("engine bug: SkBuff has no gso_size/gso_segs/gso_type properties "
-           "(spec 'Properties': settable, 16/16/32 bits, in the shared info, "
-           "SkbSharedWrite when is_cloned(); copied by copy/pskb_copy)")
+# nr_frags / frags / frag_list as properties.
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError, reason=MISSING)
 @pytest.mark.parametrize("name,bits", [("gso_size", 16), ("gso_segs", 16), ("gso_type", 32)])
 def test_gso_fields(s, name, bits):
     assert getattr(s, name) == 0
@@ -138,8 +133,5 @@ def test_gso_fields(s, name, bits):
         dup.kfree()
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError, reason=(
-    "engine bug: SkBuff has no nr_frags/frags/frag_list properties "
-    "(spec 'Properties')"))
 def test_linear_skb_frag_properties(s):
     assert (s.nr_frags, s.frags, s.frag_list) == (0, [], [])
