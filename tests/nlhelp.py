@@ -124,17 +124,41 @@ def nsnap(s: skb.SkBuff, with_bytes: bool = True) -> dict:
     return snap
 
 
+def _short(v: object) -> str:
+    r = repr(v)
+    return r if len(r) <= 160 else r[:150] + f"...({len(r)} chars)"
+
+
+def _diff(b: dict, a: dict, ignore: tuple, where: str = "") -> dict:
+    """Keys that differ between two nsnap()s (members compared recursively;
+    ``ignore`` applies at every level)."""
+    out = {}
+    for k in b:
+        if k in ignore or a[k] == b[k]:
+            continue
+        if k == "frag_list" and len(a[k]) == len(b[k]):
+            for j, ((mb, sb), (ma, sa)) in enumerate(zip(b[k], a[k])):
+                if mb is not ma:
+                    out[f"{where}frag_list[{j}]"] = (_short(mb), _short(ma))
+                else:
+                    out.update(_diff(sb, sa, ignore, f"{where}frag_list[{j}]."))
+            continue
+        out[where + k] = (_short(b[k]), _short(a[k]))
+    return out
+
+
 def _page_snap(p: skb.Page) -> tuple:
     return (type(p), p.refcount, bytes(p.data))
 
 
 @contextlib.contextmanager
 def still(*skbs: skb.SkBuff, pages: Iterable[skb.Page] = (), with_bytes: bool = True,
-          counters_too: bool = True) -> Iterator[None]:
+          counters_too: bool = True, ignore: tuple = ()) -> Iterator[None]:
     """Assert the block leaves every given skb (deeply: frags, pages and
     members), every given page (handle state, refcount, bytes) and, unless
     ``counters_too`` is false, the engine's allocation counters exactly as
-    they were."""
+    they were.  ``ignore`` names snapshot keys (at every member level) the
+    caller asserts separately."""
     pages = list(pages)
     before = [nsnap(s, with_bytes) for s in skbs]
     before_pages = [_page_snap(p) for p in pages]
@@ -142,7 +166,7 @@ def still(*skbs: skb.SkBuff, pages: Iterable[skb.Page] = (), with_bytes: bool = 
     yield
     for i, (s, b) in enumerate(zip(skbs, before)):
         a = nsnap(s, with_bytes)
-        changed = {k: (b[k], a[k]) for k in b if a[k] != b[k]}
+        changed = _diff(b, a, ignore)
         assert not changed, f"skb #{i} changed (before, after): {changed}"
     for i, (p, b) in enumerate(zip(pages, before_pages)):
         assert _page_snap(p) == b, f"page #{i} changed: {b[:2]} -> {_page_snap(p)[:2]}"
