@@ -5,6 +5,7 @@ import pytest
 
 import skb
 from skb import BorrowedSkBuff, FreedSkBuff, SkBuff, SkbBug, SkbSharedWrite, SkbUseAfterFree
+from skb.testing import fail_nth_alloc
 from nlhelp import counter_snapshot, live_delta, member, ok_all, paged, pattern, still
 
 
@@ -434,3 +435,62 @@ def test_refcount_chain_over_clone_copy_and_free():
     c3.kfree()
     assert live_delta(before) == {"live_skbs": -2, "live_heads": -2, "head_bytes": -1408,
                                   "live_pages": -3, "page_bytes": -3 * 4096}
+
+
+# ---------------------------------------------------------------- -ENOMEM in copies
+
+def paged_chain():
+    s = paged(b"head", [b"f0", b"f1"], size=100, headroom=16,
+              members=[member(b"M", [b"m"], size=0)])
+    s.gso_size = 9
+    return s
+
+
+@pytest.mark.parametrize("nth", [1, 2])  # the struct, then the head
+@pytest.mark.parametrize("how", ["copy", "pskb_copy"])
+def test_copies_of_a_paged_skb_enomem_change_nothing(how, nth):
+    s = paged_chain()
+    pages = [f.page for f in s.frags]
+    with still(s, pages=pages):
+        with fail_nth_alloc(nth):
+            with pytest.raises(MemoryError):
+                getattr(s, how)()
+    c = getattr(s, how)()  # fine without the fault
+    assert c.to_bytes() == s.to_bytes() == b"headf0f1Mm"
+    c.kfree()
+    s.kfree()
+
+
+@pytest.mark.parametrize("how", ["clone", "copy", "pskb_copy"])
+def test_copies_of_a_cloned_paged_skb_enomem(how):
+    s = paged_chain()
+    c = s.clone()
+    with still(s, c):
+        with fail_nth_alloc(1):
+            with pytest.raises(MemoryError):
+                getattr(c, how)()
+    c.kfree()
+    s.kfree()
+
+
+def test_expand_head_of_a_paged_clone_enomem_changes_nothing():
+    s = paged_chain()
+    c = s.clone()
+    pages = [f.page for f in s.frags]
+    with still(s, c, pages=pages):
+        with fail_nth_alloc(1):
+            with pytest.raises(MemoryError):
+                s.expand_head(32, 0)
+    c.kfree()
+    s.kfree()
+
+
+def test_unshare_of_a_paged_clone():
+    s = paged_chain()
+    c = s.clone()
+    u = c.unshare()
+    assert u is not c and type(c) is FreedSkBuff
+    assert (u.data_len, u.nr_frags, u.frag_list, u.to_bytes()) == (0, 0, [], b"headf0f1Mm")
+    assert not s.is_cloned()
+    u.kfree()
+    s.kfree()
