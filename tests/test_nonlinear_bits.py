@@ -306,3 +306,56 @@ def test_walkers_refuse_a_member_changed_behind_the_owner():
     # a linear view needs no walk
     assert bytes(s.header_pointer(0, 4)) == b"0123"
     s.kfree()  # freeing still frees everything
+
+
+def broken():
+    """3 linear bytes, a 3-byte frag accounted, then a second 3-byte frag
+    filled without accounting: data_len 3, frags hold 6."""
+    s = paged(b"abc", [b"def"], size=100)
+    s.fill_page_desc(1, skb.alloc_page(), 0, 3)
+    assert (s.len, s.data_len, [f.size for f in s.frags]) == (6, 3, [3, 3])
+    return s
+
+
+@pytest.mark.parametrize("call", [
+    lambda s, o: s.to_bytes(), lambda s, o: s.copy_bits(0, 1),
+    lambda s, o: s.store_bits(4, b"x"), lambda s, o: s.checksum(0, 6),
+    lambda s, o: s.header_pointer(2, 3), lambda s, o: s.may_pull(5),
+    lambda s, o: s.pull_tail(1), lambda s, o: s.linearize(), lambda s, o: s.pskb_trim(4),
+    lambda s, o: s.copy(), lambda s, o: s.split(o, 4), lambda s, o: s.try_coalesce(o),
+], ids=["to_bytes", "copy_bits", "store_bits", "checksum", "header_pointer", "may_pull",
+        "pull_tail", "linearize", "pskb_trim", "copy", "split", "try_coalesce_to"])
+def test_structural_guard_on_frags(call):
+    s = broken()
+    other = skb.alloc_skb(0)  # an empty skb for split / try_coalesce
+    with still(s, other, with_bytes=False):
+        with pytest.raises(SkbBug):
+            call(s, other)
+    s.kfree()
+    other.kfree()
+
+
+def test_structural_guard_on_a_coalesce_source():
+    to = paged(b"", [b"t"], size=0)
+    frm = broken()
+    with still(to, frm, with_bytes=False):
+        with pytest.raises(SkbBug):
+            to.try_coalesce(frm)
+    to.kfree()
+    frm.kfree()
+
+
+def test_header_pointer_view_outlives_the_skb():
+    s = paged(b"keep-me", [b"frag"], size=100)
+    hp = s.header_pointer(0, 7)
+    s.kfree()
+    assert bytes(hp) == b"keep-me"  # the head stays mapped for the view
+
+
+def test_page_view_outlives_the_frag_that_freed_the_page():
+    s = paged(b"", [b"frag-bytes"], size=0)
+    v = s.frags[0].page.data
+    s.kfree()  # the frag's reference was the last: the page is freed
+    assert bytes(v[:10]) == b"frag-bytes"
+    v[0:1] = b"F"
+    assert bytes(v[:1]) == b"F"

@@ -467,3 +467,25 @@ def test_pull_tail_enomem_cloning_a_shared_member_changes_nothing():
     finally:
         m.kfree()
         s.kfree()
+
+
+def test_pull_into_a_member_whose_head_python_cloned():
+    """The member has one user (the list) but its head is shared with a
+    clone Python holds: it is pulled in place after getting a private head;
+    the clone keeps the old bytes."""
+    m = member(b"m" * 2, [b"M" * 6], size=0)
+    pm = m.frags[0].page
+    mc = m.clone()
+    s = paged(b"H" * 4, size=1000, members=[m])
+    before = counter_snapshot()
+    assert s.may_pull(8) is True
+    assert s.frag_list == [m]
+    assert (m.len, m.data_offset, m.headlen, m.dataref) == (4, 4, 0, 1)
+    assert m.frags == [Frag(pm, 2, 4)] and pm.refcount == 2
+    assert (mc.len, mc.data_offset, mc.dataref, mc.to_bytes()) == (8, 0, 1, b"mmMMMMMM")
+    assert mc.frags == [Frag(pm, 0, 6)]
+    assert s.to_bytes() == b"HHHHmmMMMMMM"
+    assert live_delta(before) == {"live_heads": 1, "head_bytes": 704}
+    ok_all(s, m, mc)
+    mc.kfree()
+    s.kfree()
