@@ -240,3 +240,29 @@ def test_pskb_trim_on_a_clone_enomem_changes_nothing(n):
     assert s.len == n
     c.kfree()
     s.kfree()
+
+
+def test_pskb_trim_of_a_chain_shared_with_a_pskb_copy():
+    """pskb_copy shares the chain (every member users 2): the trim clones each
+    member up to the cut, drops its reference on the rest, and the copy's
+    chain is left whole."""
+    a, b, c = member(b"a" * 5, size=0), member(b"b" * 5, size=0), member(b"c" * 5, size=0)
+    s = paged(pattern(384), size=384, members=[a, b, c])
+    pc = s.pskb_copy()
+    assert (a.users, b.users, c.users) == (2, 2, 2)
+    before = counter_snapshot()
+    s.pskb_trim(384 + 8)
+    a2, b2 = s.frag_list
+    assert a2 is not a and b2 is not b
+    assert (a2.to_bytes(), b2.to_bytes()) == (b"a" * 5, b"bbb")
+    assert pc.frag_list == [a, b, c] and (a.users, b.users, c.users) == (1, 1, 1)
+    assert (a.len, b.len, c.len) == (5, 5, 5)
+    assert pc.to_bytes() == pattern(384) + b"a" * 5 + b"b" * 5 + b"c" * 5
+    assert s.to_bytes() == pattern(384) + b"a" * 5 + b"bbb"
+    assert live_delta(before) == {"live_skbs": 2}
+    ok_all(s, pc)
+    # the copy's chain is its own again: appending to it is allowed
+    pc.frag_list_append(member(b"d", size=0))
+    assert pc.to_bytes()[-1:] == b"d"
+    s.kfree()
+    pc.kfree()
