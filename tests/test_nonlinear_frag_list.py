@@ -3,7 +3,6 @@ and freeing the chain exactly once."""
 
 import pytest
 
-import skb
 from skb import BorrowedSkBuff, FreedSkBuff, SkBuff, SkbBug, SkbSharedWrite, SkbUseAfterFree
 from skb.testing import fail_nth_alloc
 from nlhelp import counter_snapshot, live_delta, member, ok_all, paged, pattern, still
