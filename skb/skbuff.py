@@ -529,6 +529,9 @@ class SkBuff:
     priority = _field("priority", "Queueing priority.", 32)
     mark = _field("mark", "Generic packet mark.", 32)
     hash = _field("hash", "The flow hash.", 32)
+    l4_hash = _field("l4_hash", "hash covers the ports (skb_get_hash caches it).", 1)
+    sw_hash = _field("sw_hash", "hash was computed in software (skb_get_hash caches "
+                     "it).", 1)
     pkt_type = _field("pkt_type", "PACKET_HOST and friends.", 3)
     queue_mapping = _field("queue_mapping", "The transmit queue.", 16)
 
@@ -986,6 +989,12 @@ class SkBuff:
         r = lib.skb_tnl_push(self._cd, template._t)
         if r:
             self._raise(r, "skb_tnl_push")
+
+    def clear_hash(self) -> None:
+        """skb_clear_hash: forget the flow hash (a tunnel end calls it when
+        the packet it decapsulated becomes a new flow)."""
+        cd = self._cd
+        cd.hash = cd.l4_hash = cd.sw_hash = 0
 
     def ensure_writable(self, n: int) -> None:
         """skb_ensure_writable: make the first n bytes linear and private

@@ -253,13 +253,15 @@ METHODS = [
     Api("udp_flow_src_port", s32("min", {"-1": ValueError, "-2**31": ValueError}),
         s32("max", {"2**31-1": ValueError}), flag("use_eth")),
     Api("tnl_push", template_arg("template")),
+    Api("clear_hash"),
 ]
 
 # Settable integer fields: name -> bits (OverflowError when not fitting).
 FIELDS = {
     "ip_summed": 2, "csum": 32, "csum_start": 16, "csum_offset": 16, "csum_level": 2,
     "protocol": 16, "inner_protocol": 16, "encapsulation": 1, "vlan_proto": 16,
-    "vlan_tci": 16, "priority": 32, "mark": 32, "hash": 32, "pkt_type": 3,
+    "vlan_tci": 16, "priority": 32, "mark": 32, "hash": 32, "l4_hash": 1, "sw_hash": 1,
+    "pkt_type": 3,
     "queue_mapping": 16,
     "gso_size": 16, "gso_segs": 16, "gso_type": 32,  # issue 3
 }
