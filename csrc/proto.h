@@ -25,6 +25,7 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
+#define IPPROTO_GRE 47
 #define IP_DF 0x4000
 #define IP_MF 0x2000
 
@@ -60,6 +61,14 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 #define UDPH_CHECK 6
 #define UDPH_LEN 8
 #define CSUM_MANGLED_0 0xFFFF
+
+/* GRE base header: flags and version, protocol; the checksum follows */
+#define GREH_LEN 4
+#define GREH_CSUM 4
+
+/* skb->inner_protocol_type */
+#define ENCAP_TYPE_ETHER 0
+#define ENCAP_TYPE_IPPROTO 1
 
 static inline uint16_t get_be16(const unsigned char *p)
 {
