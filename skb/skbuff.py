@@ -516,6 +516,12 @@ class SkBuff:
         v = lib.skb_fclone_ref(self._cd)
         return None if v < 0 else v
 
+    @property
+    def head_id(self) -> int:
+        """An identifier of the head allocation: skbs sharing their data
+        (clones, fclone companions) have equal head_id."""
+        return int(ffi.cast("uintptr_t", self._cd.head))
+
     ip_summed = _field("ip_summed", "CHECKSUM_NONE/UNNECESSARY/COMPLETE/PARTIAL.", 2)
     csum = _field("csum", "The 32-bit checksum (shares storage with csum_start/offset).", 32)
     csum_start = _field("csum_start", "Checksum start, an offset from head.", 16)

@@ -278,6 +278,7 @@ PROPERTIES = [
     "fclone_ref",
     "nr_frags", "frags", "frag_list",  # issue 3
     "next", "prev",  # issue 4
+    "head_id",  # issue 7
 ]
 
 # Public functions of the skb module.
