@@ -14,7 +14,7 @@ import pytest
 import skb
 from skb import GSO_BY_FRAGS, NETIF_F, SKB_GSO, SkbBug, SkbSegmentError, SkbUseAfterFree
 from skb.testing import check, check_pages, fail_nth_alloc
-from gsohelp import Layout, Member, build, fold, frags_per_page, payload_bytes, sum16
+from gsohelp import Layout, Member, build, fold, payload_bytes, sum16
 from skbhelp import counter_delta, counter_snapshot, head_addr, truesize_of, unchanged
 
 HDR = b"\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\xcc\xdd\xee"  # 14 bytes
@@ -191,6 +191,33 @@ def test_clone_path_trims_a_longer_member():
     assert (segs[2].headlen, [(f.page, f.size) for f in segs[2].frags]) == (DOFF, [(pg, 500)])
     assert pg.refcount == 3
     assert (m.len, m.nr_frags, m.dataref) == (1500, 1, 1)
+    assert b"".join(seg_payload(seg) for seg in segs) == payload
+    for seg in segs:
+        check(seg)
+        seg.kfree()
+    b.free()
+
+
+def test_clone_path_trim_condenses_the_member_rest():
+    """The clone is trimmed into its frag: ___pskb_trim ends with
+    skb_condense, which pulls the remaining paged bytes into the now
+    private head when they fit its tailroom and resets truesize to
+    SKB_TRUESIZE(end); cow_head then adds headroom (truesize counted
+    twice, as above)."""
+    layout = Layout(head=1000, members=(Member(900, (300,)),))
+    b, payload = prepare(layout)
+    s = b.skb
+    (m,) = b.members
+    (pg,) = b.pages
+    assert m.end_offset - m.tail_offset >= 100   # room for the condensed bytes
+    segs = s.segment(SGCSUM)
+    assert [seg.len - DOFF for seg in segs] == [1000, 1000, 200]
+    s1, s2 = segs[1], segs[2]
+    assert (s1.headlen, s1.data_len, s1.nr_frags) == (DOFF + 1000, 0, 0)
+    assert (s2.headlen, [(f.page, f.offset, f.size) for f in s2.frags]) == \
+        (DOFF, [(pg, m.frags[0].offset + 100, 200)])
+    assert pg.refcount == 2 + 1                 # only segment 2 still names it
+    assert (m.len, m.nr_frags, m.dataref) == (1200, 1, 1)
     assert b"".join(seg_payload(seg) for seg in segs) == payload
     for seg in segs:
         check(seg)
