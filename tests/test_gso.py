@@ -239,6 +239,18 @@ def test_tcp6(lname, fname):
     run_tcp(flow, gh.payload_bytes(total, 6), layouts(total, mss)[lname], mss, FEATURES[fname])
 
 
+@pytest.mark.parametrize("ipv6,features", [
+    (True, NETIF_F.SG | NETIF_F.IP_CSUM),       # IPv4-only offload: IPv6 in software
+    (False, NETIF_F.SG | NETIF_F.IPV6_CSUM),    # and the other way round
+    (True, NETIF_F.IPV6_CSUM),
+])
+def test_tcp_checksum_offload_is_per_protocol(ipv6, features):
+    """can_checksum_protocol: IP_CSUM covers IPv4 only, IPV6_CSUM IPv6 only."""
+    total, mss = 3500, 1000
+    flow = Flow(ipv6=ipv6, tcp_options=TS)
+    run_tcp(flow, gh.payload_bytes(total, 3), layouts(total, mss)["many_pages"], mss, features)
+
+
 def test_tcp6_with_a_tcpv4_type_is_einval():
     flow = Flow(ipv6=True)
     b = gh.make_gso_skb(flow, gh.payload_bytes(3000), Layout(head=3000), 1000, SKB_GSO.TCPV4,

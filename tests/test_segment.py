@@ -667,6 +667,15 @@ def test_gso_partial_multiples_of_mss():
     assert meta == [(4000, 1000, 4, SKB_GSO.PARTIAL), (500, 0, 4, SKB_GSO.PARTIAL)]
 
 
+@pytest.mark.parametrize("features", [NETIF_F.SG | NETIF_F.GSO_PARTIAL,
+                                      NETIF_F.HW_CSUM | NETIF_F.GSO_PARTIAL])
+def test_gso_partial_needs_sg_and_checksum(features):
+    """Multi-MSS output only when the device can scatter-gather and
+    checksum: otherwise plain MSS segments, not GSO."""
+    meta = _segment_meta(Layout(head=1000, frags=(1000, 1000, 1000, 500)), features)
+    assert meta == [(1000, 0, 0, 0)] * 4 + [(500, 0, 0, 0)]
+
+
 def test_gso_partial_without_the_feature_bit_in_the_type():
     """Without NETIF_F_GSO_PARTIAL the frag_list split does not add
     SKB_GSO_PARTIAL to the type, and DODGY is dropped."""
