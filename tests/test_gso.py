@@ -1024,3 +1024,49 @@ def test_gso_validate_udp_with_payload_in_frags():
         assert b.skb.gso_validate_network_len(20 + 8 + 999) is False
     finally:
         b.free()
+
+
+# ---------------------------------------------------------------- IPv6 extension headers
+
+@pytest.mark.xfail(strict=True, reason=(
+    "engine bug: ipv6_gso_segment does not walk extension headers (the kernel's "
+    "ipv6_gso_pull_exthdrs skips hop-by-hop, destination options and routing headers "
+    "before the TCP handler); the engine dispatches on the first next-header and refuses "
+    "with EPROTONOSUPPORT"))
+def test_tcp6_behind_a_destination_options_header():
+    """IPv6 / Destination Options (8 bytes) / TCP: the extension header is
+    replicated in every segment, payload_len covers it, the TCP checksum
+    is the ordinary IPv6 one."""
+    from scapy.layers.inet import TCP
+    from scapy.layers.inet6 import IPv6, IPv6ExtHdrDestOpt
+    from scapy.layers.l2 import Ether
+
+    total, mss = 3000, 1000
+    payload = gh.payload_bytes(total, 21)
+    hdr = bytes(Ether(src=gh.ETH_SRC, dst=gh.ETH_DST)
+                / IPv6(src="2001:db8::1", dst="2001:db8::2", plen=8 + 20 + total)
+                / IPv6ExtHdrDestOpt(nh=6)
+                / TCP(sport=1000, dport=2000, seq=7, flags="FPA", chksum=0))
+    assert len(hdr) == 14 + 40 + 8 + 20
+    s = skb.alloc_skb(len(hdr) + total)
+    s.put_data(hdr + payload)
+    s.reset_mac_header()
+    s.set_network_header(14)
+    s.protocol, s.gso_size, s.gso_type = 0x86DD, mss, SKB_GSO.TCPV6
+    try:
+        segs = skb.gso_segment(s, SGCSUM)
+        frames = [gh.complete_partial(seg.to_bytes(), seg) for seg in segs]
+        gh.free_all(segs)
+    finally:
+        s.kfree()
+    assert len(frames) == 3
+    for k, frame in enumerate(frames):
+        pkt = Ether(frame)
+        assert pkt[IPv6].plen == len(frame) - 54
+        assert IPv6ExtHdrDestOpt in pkt
+        assert pkt[TCP].seq == 7 + k * mss
+        assert str(pkt[TCP].flags) == ("FPA" if k == 2 else "A")
+        ref = Ether(frame)
+        del ref[TCP].chksum
+        assert Ether(bytes(ref))[TCP].chksum == pkt[TCP].chksum
+        assert bytes(pkt[TCP].payload) == payload[k * mss:(k + 1) * mss]
