@@ -239,11 +239,12 @@ def plan_segments(layout: Layout, mss: int, sg: bool) -> list:
     frag_list split, no GSO_PARTIAL, mss not GSO_BY_FRAGS), following the
     kernel's cursor (pos, i over the current frags, list_skb) exactly -
     including the cursor going stale while !sg copies.  Returns a list of
-    (kind, payload length, payload bytes in the segment's linear part) with
-    kind "alloc" (sg: head bytes + frag references), "copy" (!sg) or
-    "clone" (a frag_list member; linear None when the member was trimmed
-    and skb_condense may have pulled its frags in); raises Bug where the
-    kernel would BUG."""
+    (kind, payload length, payload bytes in the segment's linear part,
+    trimmed) with kind "alloc" (sg: head bytes + frag references), "copy"
+    (!sg) or "clone" (a frag_list member; trimmed when it was longer than
+    the segment, and skb_condense may then have pulled the kept part of its
+    frags into the head: linear is then the member's or the whole segment);
+    raises Bug where the kernel would BUG."""
     total = layout.total
     members = list(layout.members)
     head = layout.head
@@ -270,10 +271,10 @@ def plan_segments(layout: Layout, mss: int, sg: bool) -> list:
             li += 1
             # a member longer than the segment is pskb_trim'd, and
             # ___pskb_trim's skb_condense may then pull the rest of its
-            # paged bytes into the (private) head: linear is lin or ln
-            out.append(("clone", ln, lst.linear if lst.len == ln else None))
+            # paged bytes into the (private) head
+            out.append(("clone", ln, lst.linear, lst.len > ln))
         elif not sg:
-            out.append(("copy", ln, ln))
+            out.append(("copy", ln, ln, False))
         else:
             hs = min(max(hsize, 0), ln)
             while pos < offset + ln:
@@ -292,7 +293,7 @@ def plan_segments(layout: Layout, mss: int, sg: bool) -> list:
                     i += 1
                 else:
                     break
-            out.append(("alloc", ln, hs))
+            out.append(("alloc", ln, hs, False))
         offset += ln
         if offset >= total:
             return out

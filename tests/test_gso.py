@@ -73,8 +73,8 @@ def run_tcp(flow, payload, layout, mss, features, partial=True, scapy=True):
     gso_type = SKB_GSO.TCPV6 if flow.ipv6 else SKB_GSO.TCPV4
     b = gh.make_gso_skb(flow, payload, layout, mss, gso_type, partial)
     s = b.skb
-    hdr = s.to_bytes()[:gh.geometry(flow, gh.headers(flow, len(payload))).hdr_len]
     hdr_in = gh.headers(flow, len(payload))
+    hdr = s.to_bytes()[:len(hdr_in)]        # with the seed when partial
     base = [p.refcount for p in b.pages]
     length = s.len
     headroom = s.headroom
@@ -87,11 +87,9 @@ def run_tcp(flow, payload, layout, mss, features, partial=True, scapy=True):
             # the path skb_segment took for each segment, as the kernel's cursor says
             hlen = len(hdr_in)
             assert len(plan) == len(segs)
-            for (k, seg), (kind, ln, lin) in zip(enumerate(segs), plan):
-                if lin is None:
-                    # trimmed clone: condensed or not, but not the whole member
-                    lin = seg.headlen - hlen
-                    assert lin in {m.linear for m in layout.members} | {ln}
+            for (k, seg), (kind, ln, lin, trimmed) in zip(enumerate(segs), plan):
+                if trimmed and seg.headlen == hlen + ln:
+                    lin = ln            # condensed
                 assert seg.headlen == hlen + lin, (k, kind, ln, lin)
                 if kind == "clone":
                     assert seg.headroom >= headroom

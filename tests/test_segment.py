@@ -385,11 +385,20 @@ def test_segment_list_sequence_and_links():
 
 
 def test_handles_are_made_on_first_access():
+    """Producing the list makes no Python handle (one engine call); a
+    segment's handle appears when it is first touched, and stays the same
+    object (the module's pointer -> handle map shows it)."""
+    from skb import skbuff
     before = counter_snapshot()
     b, payload = prepare(Layout(head=2500))
+    handles = len(skbuff._by_ptr)
     segs = b.skb.segment(SGCSUM)
     assert counter_delta(before)["live_skbs"] == 1 + 3
-    tail = segs[-1]             # only the last handle exists
+    assert len(skbuff._by_ptr) == handles
+    tail = segs[-1]
+    assert len(skbuff._by_ptr) == handles + 1
+    assert segs[0].prev is tail                 # makes the first one
+    assert len(skbuff._by_ptr) == handles + 2
     assert tail.len == DOFF + 500
     for seg in segs:
         seg.kfree()
