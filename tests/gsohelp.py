@@ -240,14 +240,21 @@ def plan_segments(layout: Layout, mss: int, sg: bool) -> list:
     kernel's cursor (pos, i over the current frags, list_skb) exactly -
     including the cursor going stale while !sg copies.  Returns a list of
     (kind, payload length, payload bytes in the segment's linear part,
-    trimmed) with kind "alloc" (sg: head bytes + frag references), "copy"
-    (!sg) or "clone" (a frag_list member; trimmed when it was longer than
-    the segment, and skb_condense may then have pulled the kept part of its
-    frags into the head: linear is then the member's or the whole segment);
-    raises Bug where the kernel would BUG."""
+    trimmed, source) with kind "alloc" (sg: head bytes + frag references),
+    "copy" (!sg) or "clone" (a frag_list member; trimmed when it was longer
+    than the segment, and skb_condense may then have pulled the kept part
+    of its frags into the head: linear is then the member's or the whole
+    segment).  ``source`` is the payload offset the segment's bytes come
+    from: its own offset, except for a clone of a member the stale cursor
+    still points at, which carries that member's first bytes - the kernel
+    emits wrong data there.  Raises Bug where the kernel would BUG."""
     total = layout.total
     members = list(layout.members)
     head = layout.head
+    starts, at = [], head + sum(layout.frags)
+    for m in members:
+        starts.append(at)
+        at += m.len
     pos, i, frags, li = head, 0, list(layout.frags), 0
     offset = 0
     out = []
@@ -268,13 +275,14 @@ def plan_segments(layout: Layout, mss: int, sg: bool) -> list:
                     break
                 pos += frags[i]
                 i += 1
-            li += 1
             # a member longer than the segment is pskb_trim'd, and
             # ___pskb_trim's skb_condense may then pull the rest of its
             # paged bytes into the (private) head
-            out.append(("clone", ln, lst.linear, lst.len > ln))
+            assert lst.len >= ln
+            out.append(("clone", ln, lst.linear, lst.len > ln, starts[li]))
+            li += 1
         elif not sg:
-            out.append(("copy", ln, ln, False))
+            out.append(("copy", ln, ln, False, offset))
         else:
             hs = min(max(hsize, 0), ln)
             while pos < offset + ln:
@@ -293,7 +301,7 @@ def plan_segments(layout: Layout, mss: int, sg: bool) -> list:
                     i += 1
                 else:
                     break
-            out.append(("alloc", ln, hs, False))
+            out.append(("alloc", ln, hs, False, offset))
         offset += ln
         if offset >= total:
             return out
@@ -480,12 +488,13 @@ def scapy_valid(frame: bytes, flow: Flow, payload_chunk: Optional[bytes]) -> Non
 
 def verify_tcp(segs, flow: Flow, hdr: bytes, payload: bytes, mss: int, features: int,
                built: Optional[Built] = None, base_refs: Optional[list] = None,
-               scapy: bool = True) -> None:
+               scapy: bool = True, sources: Optional[list] = None) -> None:
     """Every segment of a TCP super-packet, byte for byte: the replicated
     headers equal the input's but for the fields GSO fixes (IPv4 total
     length, ID and header checksum / IPv6 payload length; TCP sequence
     number, FIN/PSH/CWR and checksum), each checksum as the kernel leaves
-    it, the payload in order; and scapy agrees."""
+    it, the payload in order (segment k from payload offset sources[k] when
+    given, else k * mss); and scapy agrees."""
     g = geometry(flow, hdr)
     total = len(payload)
     n = -(-total // mss)
@@ -497,7 +506,8 @@ def verify_tcp(segs, flow: Flow, hdr: bytes, payload: bytes, mss: int, features:
     id0 = int.from_bytes(hdr[g.l2len + 4:g.l2len + 6], "big")
     for k, seg in enumerate(segs):
         plen = min(mss, total - k * mss)
-        chunk = payload[k * mss:k * mss + plen]
+        src = k * mss if sources is None else sources[k]
+        chunk = payload[src:src + plen]
         frame = seg.to_bytes()
         assert seg.len == len(frame) == g.hdr_len + plen
         assert seg.network_header == seg.data_offset + g.l2len

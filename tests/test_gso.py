@@ -83,11 +83,12 @@ def run_tcp(flow, payload, layout, mss, features, partial=True, scapy=True):
         segs = skb.gso_segment(s, features)
         assert segs is not None
         try:
-            gh.verify_tcp(segs, flow, hdr_in, payload, mss, features, b, base, scapy=scapy)
+            assert len(plan) == len(segs)
+            gh.verify_tcp(segs, flow, hdr_in, payload, mss, features, b, base, scapy=scapy,
+                          sources=[p[4] for p in plan])
             # the path skb_segment took for each segment, as the kernel's cursor says
             hlen = len(hdr_in)
-            assert len(plan) == len(segs)
-            for (k, seg), (kind, ln, lin, trimmed) in zip(enumerate(segs), plan):
+            for (k, seg), (kind, ln, lin, trimmed, src) in zip(enumerate(segs), plan):
                 if trimmed and seg.headlen == hlen + ln:
                     lin = ln            # condensed
                 assert seg.headlen == hlen + lin, (k, kind, ln, lin)

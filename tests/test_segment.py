@@ -556,6 +556,29 @@ def test_without_sg_the_member_cursor_goes_stale():
     _bug(Layout(head=500, members=(Member(1000), Member(1000))), features=NETIF_F.HW_CSUM)
 
 
+def test_without_sg_a_stale_member_clone_carries_the_wrong_bytes():
+    """The stale cursor does not always BUG.  Head payload 1 byte, member 0
+    = 13 linear + a 12-byte frag, mss 13, no SG: segment 0 is copied
+    (payload 0..12) without moving the cursor; segment 1 (payload 13..25)
+    has len == headlen(member 0), so it clones member 0, the stale pos
+    (1 + 13 + 12 = 26) lines up with the segment end, and the trimmed
+    clone carries payload 1..13 - the kernel emits those bytes too.  The
+    copies after it are right again."""
+    layout = Layout(head=1, members=(Member(13, (12,)), Member(0, (127,))))
+    b, payload = prepare(layout, mss=13)
+    segs = b.skb.segment(NETIF_F(0))
+    got = [seg_payload(seg) for seg in segs]
+    assert len(got) == 12 and [len(g) for g in got] == [13] * 11 + [10]
+    assert got[0] == payload[0:13]
+    assert got[1] == payload[1:14] != payload[13:26]
+    assert got[2:] == [payload[k:k + 13] for k in range(26, 153, 13)]
+    assert segs[1].data_len == 0
+    for seg in segs:
+        check(seg)
+        seg.kfree()
+    b.free()
+
+
 NON_UNIFORM = Layout(head=500, members=(Member(700), Member(1), Member(900), Member(2)))
 
 
