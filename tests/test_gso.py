@@ -864,7 +864,7 @@ def test_unknown_ethertype_is_eprotonosupport():
 def test_unknown_ip_protocol_is_eprotonosupport():
     b = gh.make_gso_skb(Flow(), gh.payload_bytes(3000), Layout(head=3000), 1000, SKB_GSO.TCPV4,
                         partial=True)
-    b.skb.data[14 + 9] = 47    # GRE
+    b.skb.data[14 + 9] = 50    # ESP: no handler here
     _refused(b, code=errno.EPROTONOSUPPORT)
 
 
