@@ -633,7 +633,27 @@ static struct sk_buff *inet_gso_segment(struct sk_buff *skb, uint64_t features, 
 	return segs;
 }
 
-/* ipv6_gso_segment: data at the IPv6 header (no extension headers). */
+/*
+ * ipv6_gso_pull_exthdrs: step over hop-by-hop, routing and destination
+ * options headers (the ones GSO may replicate) to the upper protocol.
+ */
+static unsigned int ipv6_gso_pull_exthdrs(struct sk_buff *skb, unsigned int proto)
+{
+	unsigned int len;
+
+	while (proto == NEXTHDR_HOP || proto == NEXTHDR_ROUTING || proto == NEXTHDR_DEST) {
+		if (!may_pull(skb, 8))
+			break;
+		len = (skb->data[1] + 1u) * 8u;
+		if (!may_pull(skb, len))
+			break;
+		proto = skb->data[0];
+		pull_header(skb, len);
+	}
+	return proto;
+}
+
+/* ipv6_gso_segment: data at the IPv6 header. */
 static struct sk_buff *ipv6_gso_segment(struct sk_buff *skb, uint64_t features, int *err)
 {
 	struct sk_buff *segs = NULL, *seg;
@@ -653,6 +673,7 @@ static struct sk_buff *ipv6_gso_segment(struct sk_buff *skb, uint64_t features, 
 	set_gso_cb(skb, &cb);
 	proto = network_hdr(skb)[IP6H_NEXTHDR];
 	pull_header(skb, IP6H_LEN);
+	proto = ipv6_gso_pull_exthdrs(skb, proto);
 	skb_reset_transport_header(skb);
 	*err = SKB_EPROTONOSUPPORT;
 	if (proto == IPPROTO_TCP)
@@ -778,6 +799,8 @@ static unsigned int gso_transport_seglen(const struct sk_buff *skb)
 			thlen += (skb->head[skb->inner_transport_header + TCPH_DOFF] >> 4) * 4u;
 	} else if (sh->gso_type & (SKB_GSO_TCPV4 | SKB_GSO_TCPV6)) {
 		thlen = (skb->head[skb->transport_header + TCPH_DOFF] >> 4) * 4u;
+	} else if (sh->gso_type & SKB_GSO_SCTP) {
+		thlen = SCTPH_LEN;
 	} else if (sh->gso_type & SKB_GSO_UDP_L4) {
 		thlen = UDPH_LEN;
 	}
@@ -804,8 +827,12 @@ static bool gso_headers_readable(const struct sk_buff *skb)
 {
 	uint32_t th = skb->encapsulation ? skb->inner_transport_header : skb->transport_header;
 
-	return transport_header_was_set(skb) && th + TCPH_LEN <= skb->tail &&
-	       skb->transport_header <= skb->tail;
+	if (!transport_header_was_set(skb) || skb->transport_header > skb->tail)
+		return false;
+	/* only TCP's header length is read from the packet */
+	if (shinfo(skb)->gso_type & (SKB_GSO_TCPV4 | SKB_GSO_TCPV6))
+		return th + TCPH_LEN <= skb->tail;
+	return true;
 }
 
 /**

@@ -112,11 +112,12 @@ static uint64_t dodgy_features(struct sk_buff *head_skb, uint64_t features)
  * normal segmentation.
  */
 static unsigned int partial_segments(struct sk_buff *head_skb, uint64_t features,
-				     unsigned int mss)
+				     unsigned int mss, unsigned int doffset)
 {
 	const struct skb_shared_info *sh = shinfo(head_skb);
 	const struct sk_buff *list_skb = sh->frag_list, *iter;
-	unsigned int len = head_skb->len, frag_len, segs;
+	/* the payload: the length before the headers were pushed back */
+	unsigned int len = head_skb->len - doffset, frag_len, segs;
 
 	if (!(features & NETIF_F_GSO_PARTIAL)) {
 		if (!list_skb || !net_gso_ok(features, sh->gso_type))
@@ -333,7 +334,7 @@ struct sk_buff *skb_segment(struct sk_buff *head_skb, uint64_t features, int *er
 	sg = features & NETIF_F_SG;
 	csum = can_checksum_protocol(features, proto);
 	if (sg && csum && mss != GSO_BY_FRAGS) {
-		partial_segs = partial_segments(head_skb, features, mss);
+		partial_segs = partial_segments(head_skb, features, mss, doffset);
 		if (partial_segs)
 			mss *= partial_segs;
 	}
