@@ -674,11 +674,6 @@ def test_every_allocation_failure_is_clean(name):
 
 # ---------------------------------------------------------------- multi-MSS output
 
-PARTIAL_LEN_BUG = ("engine bug: skb_segment computes partial_segs from head_skb->len after "
-                   "the __skb_push(doffset); the kernel reads len before the push, so the "
-                   "header bytes must not count (segment.c partial_segments)")
-
-
 def _segment_meta(layout, features, mss=1000):
     b, payload = prepare(layout, mss=mss)
     segs = b.skb.segment(features)
