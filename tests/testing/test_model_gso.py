@@ -79,6 +79,9 @@ class Shape:
     pull: bool = False  # skb_segment input: data at the payload
     cb: bytes = b""
     extra: int = 0  # spare tailroom asked of alloc_skb
+    csum_start: Optional[int] = None  # from the mac header, when not CHECKSUM_PARTIAL
+    clone_first: bool = False  # segment a clone (the head shared)
+    mac: int = 0  # the mac header's offset from the start of headers
 
     def payload(self) -> bytes:
         return self.linear + b"".join(self.frags) + b"".join(
@@ -92,7 +95,7 @@ def build(mod, shape: Shape):
     s = mod.alloc_skb(shape.headroom + len(shape.headers) + len(shape.linear) + shape.extra)
     s.reserve(shape.headroom)
     s.put_data(shape.headers + shape.linear)
-    s.reset_mac_header()
+    s.set_mac_header(shape.mac)
     s.set_network_header(shape.network)
     if shape.transport is not None:
         s.set_transport_header(shape.transport)
@@ -130,6 +133,8 @@ def build(mod, shape: Shape):
         s.csum_start = s.data_offset + shape.transport
         s.csum_offset = 16 if shape.headers[shape.network + 9:shape.network + 10] == b"\x06" \
             else 6
+    if shape.csum_start is not None:
+        s.csum_start = s.data_offset + shape.csum_start
     if shape.cb:
         s.cb = shape.cb
     if shape.pull:
@@ -251,6 +256,7 @@ def outcome(mod, shape: Shape, features: int, gso: bool):
     s, pages = build(mod, shape)
     for p in pages:  # hold a reference so the handles stay comparable
         p.get()
+    other = s.clone() if shape.clone_first else None
     segs = None
     try:
         segs = (mod.gso_segment(s, features) if gso else s.segment(features))
@@ -261,8 +267,10 @@ def outcome(mod, shape: Shape, features: int, gso: bool):
     except (SkbSegmentError, SkbBug) as e:
         result = (type(e).__name__, getattr(e, "errno", None))
     after = state(s, pages)
+    if other is not None:
+        after["the clone"] = state(other, pages)
     refs = [p.refcount for p in pages]
-    free_all(*(segs or []), s)
+    free_all(*(segs or []), s, other)
     for p in pages:
         p.put()
     return result, after, refs
@@ -289,3 +297,472 @@ def test_kunit_case_twin_equals_engine(name):
     shape, features = kunit_shape(name)
     segs, _, _ = assert_same(shape, features, gso=False)
     assert [x["len"] - len(HDR) for x in segs] == KUNIT[name][3]
+
+
+# ----------------------------------------------------------------------
+# real super-packets, dissected by scapy
+
+MAC = dict(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+TCP_OPTIONS = [("MSS", 1460), ("NOP", None), ("WScale", 7), ("NOP", None), ("NOP", None),
+               ("Timestamp", (123456, 654321))]
+
+
+def payload_bytes(n: int, seed: int = 7) -> bytes:
+    return bytes((seed + 31 * i + (i >> 8)) & 0xFF for i in range(n))
+
+
+def split(payload: bytes, linear: int, frags: list) -> tuple[bytes, list]:
+    """payload cut into linear bytes and frags of the given sizes (the last
+    frag takes the rest)."""
+    out, pos = [], linear
+    for n in frags[:-1]:
+        out.append(payload[pos:pos + n])
+        pos += n
+    if frags:
+        out.append(payload[pos:])
+    return payload[:linear], out
+
+
+def tcp4_shape(n: int, mss: int, *, linear: int = 0, frags=(), flags="FPAC",
+               options=TCP_OPTIONS, ip_summed=CHECKSUM_NONE, gso_type=SKB_GSO.TCPV4,
+               df=True, ip_id=0x1234, seq=0xFFFFF000, members=()) -> tuple[Shape, bytes]:
+    data = payload_bytes(n)
+    pkt = (Ether(**MAC) / IP(src="10.0.0.1", dst="10.0.0.2", id=ip_id,
+                             flags="DF" if df else 0)
+           / TCP(sport=40000, dport=80, seq=seq, ack=77, flags=flags, window=512,
+                 options=list(options)))
+    headers = bytes(pkt)
+    lin, fr = split(data, linear, list(frags) or [n - linear] if n > linear else [])
+    shape = Shape(headers=headers, linear=lin, frags=fr, members=list(members),
+                  one_page=False, protocol=0x0800, network=14, transport=34,
+                  gso_size=mss, gso_type=int(gso_type), ip_summed=ip_summed)
+    return shape, data
+
+
+def check_tcp_segments(segs, data: bytes, mss: int, flags: str, seq: int, ip_id: int,
+                       fixed_id: bool = False) -> None:
+    """scapy's view of every segment: checksums valid, lengths, sequence
+    numbers contiguous, FIN/PSH only on the last, CWR only on the first,
+    IP IDs counting up, and the payloads joined back into the original."""
+    got = b""
+    for k, seg in enumerate(segs):
+        raw = seg.to_bytes()
+        p = Ether(raw)
+        ip, tcp = p[IP], p[TCP]
+        hdr = raw[14:14 + ip.ihl * 4]
+        assert model.ip_fast_csum(hdr) == 0, f"segment {k}: bad IPv4 header checksum"
+        fresh = Ether(raw)
+        del fresh[IP].chksum, fresh[TCP].chksum
+        fresh = Ether(bytes(fresh))
+        assert (ip.chksum, tcp.chksum) == (fresh[IP].chksum, fresh[TCP].chksum), \
+            f"segment {k}: checksums (carried, recomputed by scapy)"
+        assert ip.len == len(raw) - 14
+        assert ip.id == (ip_id if fixed_id else (ip_id + k) & 0xFFFF)
+        assert tcp.seq == (seq + len(got)) & 0xFFFFFFFF
+        want = set(flags)
+        if k != len(segs) - 1:
+            want -= {"F", "P"}
+        if k:
+            want -= {"C"}
+        assert set(str(tcp.flags)) == want, f"segment {k}: flags {tcp.flags}"
+        body = bytes(tcp.payload)
+        assert len(body) == (mss if k != len(segs) - 1 else len(data) - len(got))
+        got += body
+        assert seg.ip_summed == CHECKSUM_NONE
+        assert (seg.mac_header, seg.network_header, seg.transport_header) == (
+            seg.data_offset, seg.data_offset + 14, seg.data_offset + 34)
+        assert seg.mac_len == 14
+    assert got == data
+
+
+@pytest.mark.parametrize("n, mss, linear, frags", [
+    (5000, 1448, 5000, ()),            # all linear
+    (5000, 1448, 0, (1200, 1800, 2000)),  # all paged, frags not on mss boundaries
+    (4000, 1000, 700, (3300,)),        # head and one frag
+    (2897, 1448, 100, (1000, 1797)),   # a 1-byte last segment
+])
+def test_tcp4_super_packet_segments_pass_scapy(n, mss, linear, frags):
+    shape, data = tcp4_shape(n, mss, linear=linear, frags=frags)
+    s, pages = build(model, shape)
+    segs = model.gso_segment(s, NETIF_F.SG)  # no checksum offload: done in software
+    assert len(segs) == -(-n // mss)
+    check_tcp_segments(segs, data, mss, "FPAC", 0xFFFFF000, 0x1234)
+    # frags are shared by reference, not copied
+    if frags:
+        assert any(seg.nr_frags for seg in segs)
+        assert all(f.page in pages for seg in segs for f in seg.frags)
+    # the input is back at its mac header, set up for checksum offload
+    assert (s.data_offset, s.len, s.ip_summed) == (64, len(shape.headers) + n, CHECKSUM_PARTIAL)
+    assert (s.csum_start, s.csum_offset) == (64 + 34, 16)
+    free_all(*segs, s)
+
+
+def test_tcp4_fixed_id_keeps_the_ip_id():
+    shape, data = tcp4_shape(3000, 1000, linear=3000,
+                             gso_type=SKB_GSO.TCPV4 | SKB_GSO.TCP_FIXEDID)
+    s, _ = build(model, shape)
+    segs = model.gso_segment(s, 0)  # no SG: everything copied
+    check_tcp_segments(segs, data, 1000, "FPAC", 0xFFFFF000, 0x1234, fixed_id=True)
+    free_all(*segs, s)
+
+
+def test_tcp4_fixed_id_without_df_is_eprotonosupport():
+    shape, _ = tcp4_shape(3000, 1000, linear=3000, df=False,
+                          gso_type=SKB_GSO.TCPV4 | SKB_GSO.TCP_FIXEDID)
+    s, _ = build(model, shape)
+    with pytest.raises(SkbSegmentError) as e:
+        model.gso_segment(s, NETIF_F.SG)
+    assert e.value.errno == errno.EPROTONOSUPPORT
+    assert s.data_offset == s.mac_header == 64
+    s.kfree()
+
+
+def test_tcp4_checksum_offload_leaves_the_pseudo_header():
+    """With HW_CSUM the segments stay CHECKSUM_PARTIAL: th->check holds the
+    folded pseudo-header sum with the segment's own length."""
+    shape, data = tcp4_shape(2500, 1000, linear=500, frags=(2000,))
+    s, _ = build(model, shape)
+    segs = model.gso_segment(s, NETIF_F.SG | NETIF_F.HW_CSUM)
+    for seg in segs:
+        raw = seg.to_bytes()
+        tcp_len = len(raw) - 34
+        pseudo = model.csum_tcpudp_magic(raw[26:30], raw[30:34], tcp_len, 6, 0)
+        assert struct.unpack_from("<H", raw, 50)[0] == ~pseudo & 0xFFFF
+        assert seg.ip_summed == CHECKSUM_PARTIAL
+        assert (seg.csum_start, seg.csum_offset) == (seg.data_offset + 34, 16)
+        # gso_reset_checksum: SKB_GSO_CB csum = ~check, csum_start = csum_start
+        cb = model_gso.gso_cb(seg)
+        assert (cb.csum, cb.csum_start) == ((~(~pseudo & 0xFFFF)) & 0xFFFFFFFF, seg.csum_start)
+    assert b"".join(bytes(Ether(x.to_bytes())[TCP].payload) for x in segs) == data
+    free_all(*segs, s)
+
+
+def test_tcp4_device_that_can_segment_gets_none():
+    shape, _ = tcp4_shape(5000, 1448, linear=5000)
+    s, _ = build(model, shape)
+    before = s.to_bytes()
+    assert model.gso_segment(s, NETIF_F.SG | NETIF_F.HW_CSUM | NETIF_F.TSO) is None
+    assert s.gso_segs == 4  # recomputed: ceil(5000 / 1448)
+    assert (s.data_offset, s.network_header, s.transport_header) == (64, 78, 98)
+    assert s.ip_summed == CHECKSUM_PARTIAL
+    assert s.to_bytes()[:50] == before[:50] and s.to_bytes()[52:] == before[52:]
+    s.kfree()
+
+
+def tcp6_shape(n: int, mss: int, *, linear: int = 0, frags=()) -> tuple[Shape, bytes]:
+    data = payload_bytes(n, seed=3)
+    pkt = (Ether(**MAC) / IPv6(src="2001:db8::1", dst="2001:db8::2")
+           / TCP(sport=40000, dport=443, seq=5, flags="PA", options=TCP_OPTIONS[:3]))
+    headers = bytes(pkt)
+    lin, fr = split(data, linear, list(frags) or ([n - linear] if n > linear else []))
+    return Shape(headers=headers, linear=lin, frags=fr, one_page=False, protocol=0x86DD,
+                 network=14, transport=54, gso_size=mss, gso_type=int(SKB_GSO.TCPV6)), data
+
+
+def test_tcp6_super_packet_segments_pass_scapy():
+    shape, data = tcp6_shape(4000, 1200, linear=1000, frags=(1500, 1500))
+    s, _ = build(model, shape)
+    segs = model.gso_segment(s, NETIF_F.SG)
+    got = b""
+    for k, seg in enumerate(segs):
+        raw = seg.to_bytes()
+        p = Ether(raw)
+        fresh = Ether(raw)
+        del fresh[TCP].chksum
+        assert p[TCP].chksum == Ether(bytes(fresh))[TCP].chksum
+        assert p[IPv6].plen == len(raw) - 54
+        assert p[TCP].seq == 5 + len(got)
+        assert set(str(p[TCP].flags)) == ({"P", "A"} if k == len(segs) - 1 else {"A"})
+        got += bytes(p[TCP].payload)
+    hlen = len(shape.headers)
+    assert got == data and [len(x.to_bytes()) - hlen for x in segs] == [1200, 1200, 1200, 400]
+    free_all(*segs, s)
+
+
+def udp_shape(n: int, mss: int, *, v6: bool = False, gso_type=SKB_GSO.UDP_L4,
+              linear: int = 0, frags=(), ip_summed=CHECKSUM_NONE) -> tuple[Shape, bytes]:
+    data = payload_bytes(n, seed=11)
+    ip = IPv6(src="2001:db8::1", dst="2001:db8::2") if v6 else IP(src="10.0.0.1",
+                                                                 dst="10.0.0.2", id=9)
+    headers = bytes(Ether(**MAC) / ip / UDP(sport=5000, dport=6000) / data)[:-n or None]
+    th = 54 if v6 else 34
+    lin, fr = split(data, linear, list(frags) or ([n - linear] if n > linear else []))
+    if gso_type & SKB_GSO.UDP_L4:
+        # The check field carries the pseudo-header sum (as udp_send_skb
+        # leaves it), whatever ip_summed says.
+        hdr = bytearray(headers)
+        if v6:
+            pseudo = model_gso.csum_ipv6_magic(hdr[22:38], hdr[38:54], 8 + n, 17, 0)
+        else:
+            pseudo = model.csum_tcpudp_magic(hdr[26:30], hdr[30:34], 8 + n, 17, 0)
+        struct.pack_into("<H", hdr, th + 6, ~pseudo & 0xFFFF)
+        headers = bytes(hdr)
+    shape = Shape(headers=headers, linear=lin, frags=fr, one_page=False,
+                  protocol=0x86DD if v6 else 0x0800, network=14, transport=th,
+                  gso_size=mss, gso_type=int(gso_type), ip_summed=ip_summed,
+                  csum_start=th)  # __udp_gso_segment wants it at the UDP header
+    return shape, data
+
+
+def udp_l4_input(mod, shape):
+    return build(mod, shape)
+
+
+@pytest.mark.parametrize("v6", [False, True])
+def test_udp_l4_datagrams_pass_scapy(v6):
+    shape, data = udp_shape(3500, 1200, v6=v6, linear=300, frags=(1700, 1500))
+    s, _ = udp_l4_input(model, shape)
+    segs = model.gso_segment(s, NETIF_F.SG)
+    got = b""
+    for k, seg in enumerate(segs):
+        raw = seg.to_bytes()
+        p = Ether(raw)
+        udp = p[UDP]
+        fresh = Ether(raw)
+        del fresh[UDP].chksum
+        assert udp.chksum == Ether(bytes(fresh))[UDP].chksum != 0
+        assert udp.len == 8 + (1200 if k < 2 else 1100)
+        if not v6:
+            assert model.ip_fast_csum(raw[14:34]) == 0 and p[IP].id == 9 + k
+        got += bytes(udp.payload)
+    assert got == data
+    assert s.ip_summed == CHECKSUM_UNNECESSARY  # NONE becomes UNNECESSARY
+    free_all(*segs, s)
+
+
+def test_udp4_ufo_makes_ip_fragments():
+    """Legacy UFO: the UDP checksum over the whole datagram, then IP
+    fragments (frag_off in 8-byte units, MF on all but the last)."""
+    shape, data = udp_shape(3000, 1480, gso_type=SKB_GSO.UDP, linear=3000)
+    s, _ = build(model, shape)
+    segs = model.gso_segment(s, NETIF_F.SG)
+    whole = b"".join(x.to_bytes()[34:] for x in segs)
+    assert [len(x.to_bytes()) - 34 for x in segs] == [1480, 1480, 48]
+    for k, seg in enumerate(segs):
+        ip = Ether(seg.to_bytes())[IP]
+        assert (ip.frag, str(ip.flags)) == (k * 185, "MF" if k < 2 else "")
+        assert model.ip_fast_csum(seg.to_bytes()[14:34]) == 0
+    udp = UDP(whole)
+    fresh = IP(src="10.0.0.1", dst="10.0.0.2") / UDP(whole[:8] + whole[8:])
+    del fresh[UDP].chksum
+    assert udp.chksum == UDP(bytes(fresh)[20:]).chksum  # the whole datagram's checksum
+    assert whole[8:] == data
+    free_all(*segs, s)
+
+
+F = NETIF_F
+FEATURE_SETS = [
+    0, F.SG, F.HW_CSUM, F.SG | F.HW_CSUM, F.SG | F.IP_CSUM, F.SG | F.IPV6_CSUM, F.IP_CSUM,
+    F.SG | F.HW_CSUM | F.TSO, F.SG | F.HW_CSUM | F.GSO_PARTIAL, F.SG | F.HW_CSUM | F.TSO6,
+    F.SG | F.HW_CSUM | F.GSO_UDP_L4, F.SG | F.HW_CSUM | F.TSO | F.FRAGLIST,
+]
+
+
+@pytest.mark.parametrize("features", FEATURE_SETS, ids=str)
+@pytest.mark.parametrize("ip_summed", [CHECKSUM_NONE, CHECKSUM_PARTIAL])
+@pytest.mark.parametrize("layout", ["linear", "paged", "mixed"])
+def test_tcp4_twin_equals_engine(features, ip_summed, layout):
+    linear, frags = {"linear": (4500, ()), "paged": (0, (1000, 1200, 2300)),
+                     "mixed": (1500, (3000,))}[layout]
+    shape, _ = tcp4_shape(4500, 1448, linear=linear, frags=frags, ip_summed=ip_summed)
+    if ip_summed == CHECKSUM_PARTIAL:
+        hdr = bytearray(shape.headers)
+        pseudo = model.csum_tcpudp_magic(hdr[26:30], hdr[30:34], len(hdr) - 34 + 4500, 6, 0)
+        struct.pack_into("<H", hdr, 50, ~pseudo & 0xFFFF)
+        shape.headers = bytes(hdr)
+    assert_same(shape, int(features))
+
+
+@pytest.mark.parametrize("features", FEATURE_SETS, ids=str)
+def test_tcp6_twin_equals_engine(features):
+    shape, _ = tcp6_shape(4000, 1200, linear=1000, frags=(1500, 1500))
+    assert_same(shape, int(features))
+
+
+@pytest.mark.parametrize("features", FEATURE_SETS, ids=str)
+@pytest.mark.parametrize("v6", [False, True])
+@pytest.mark.parametrize("ip_summed", [CHECKSUM_NONE, CHECKSUM_PARTIAL])
+def test_udp_l4_twin_equals_engine(features, v6, ip_summed):
+    shape, _ = udp_shape(3500, 1200, v6=v6, linear=300, frags=(1700, 1500),
+                         ip_summed=ip_summed)
+    assert_same(shape, int(features))
+
+
+@pytest.mark.parametrize("features", FEATURE_SETS, ids=str)
+def test_udp4_ufo_twin_equals_engine(features):
+    shape, _ = udp_shape(3000, 1480, gso_type=SKB_GSO.UDP, linear=1000, frags=(2000,))
+    assert_same(shape, int(features))
+
+
+@pytest.mark.parametrize("features", [F.SG | F.HW_CSUM, F.SG, F.HW_CSUM, 0], ids=str)
+@pytest.mark.parametrize("sizes", [(1448, 1448, 1448), (1448, 700, 2000), (3000, 10)])
+def test_tcp4_frag_list_members_twin_equal_engine(features, sizes):
+    """Members with linear data: segments starting at a member are clones
+    of it (when the member fits the segment)."""
+    data = payload_bytes(1448 + sum(sizes))
+    shape, _ = tcp4_shape(1448, 1448, linear=1448)
+    pos = 1448
+    for n in sizes:
+        shape.members.append(Member(linear=data[pos:pos + n]))
+        pos += n
+    assert_same(shape, int(features))
+
+
+@pytest.mark.parametrize("features", [F.SG | F.HW_CSUM | F.TSO, F.SG | F.HW_CSUM, F.SG],
+                         ids=str)
+def test_tcp4_paged_frag_list_members_twin_equal_engine(features):
+    """Members with frags only: the frag walk moves on into them."""
+    shape, _ = tcp4_shape(1448, 1448, linear=0, frags=(1448,))
+    for k in range(3):
+        shape.members.append(Member(frags=[payload_bytes(1448, seed=k)]))
+    assert_same(shape, int(features))
+
+
+def test_vlan_tagged_tcp4_twin_equals_engine():
+    data = payload_bytes(3000)
+    pkt = (Ether(**MAC) / Dot1Q(vlan=5) / IP(src="10.0.0.1", dst="10.0.0.2", id=1)
+           / TCP(sport=1, dport=2, seq=1000, flags="PA"))
+    shape = Shape(headers=bytes(pkt), linear=data[:1000], frags=[data[1000:]],
+                  protocol=0x8100, network=18, transport=38, gso_size=1000,
+                  gso_type=int(SKB_GSO.TCPV4))
+    segs, _, _ = assert_same(shape, int(F.SG))
+    assert [x["len"] - len(shape.headers) for x in segs] == [1000, 1000, 1000]
+
+
+def test_shared_head_is_copied_before_the_fix_ups():
+    """skb_gso_segment does skb_cow_head(0) first when it will write the
+    check field: a clone's view of the headers stays as it was."""
+    shape, _ = tcp4_shape(3000, 1000, linear=3000)
+    shape.clone_first = True
+    assert_same(shape, int(F.SG))
+
+
+def test_tunnel_header_bytes_are_copied_too():
+    """skb_segment copies tnl_hlen bytes in front of the mac header
+    (mac_header - SKB_GSO_CB offset) into every segment."""
+    shape, _ = tcp4_shape(3000, 1000, linear=3000)
+    shape.pull = True
+    shape.headroom = 64
+    shape.cb = bytes(32) + struct.pack("<i", 64 - 8)  # 8 tunnel header bytes
+    shape.transport = 34
+    segs, _, _ = assert_same(shape, int(F.SG | F.HW_CSUM), gso=False)
+    assert all(x["headroom"] == 64 for x in segs)
+
+
+@pytest.mark.parametrize("case", [
+    "no_tcpv4_type", "icmp", "fits_one_segment", "ipv6_ext_header",
+    "short_ihl", "ipv6_ufo", "unknown_ethertype", "no_udp_type", "csum_start_elsewhere",
+])
+def test_gso_refusals_twin_equal_engine(case):
+    if case.startswith("ipv6_ext") or case == "ipv6_ufo":
+        shape, _ = (tcp6_shape(3000, 1000, linear=3000) if case == "ipv6_ext_header"
+                    else udp_shape(3000, 1000, v6=True, gso_type=SKB_GSO.UDP, linear=3000))
+        if case == "ipv6_ext_header":
+            hdr = bytearray(shape.headers)
+            hdr[14 + 6] = 0  # next header: hop-by-hop options
+            shape.headers = bytes(hdr)
+    elif case == "no_udp_type":
+        shape, _ = udp_shape(3000, 1000, linear=3000, gso_type=0)
+    else:
+        shape, _ = tcp4_shape(3000, 1000, linear=3000)
+    if case == "no_tcpv4_type":
+        shape.gso_type = int(SKB_GSO.TCPV6)
+    elif case == "icmp":
+        hdr = bytearray(shape.headers)
+        hdr[14 + 9] = 1
+        shape.headers = bytes(hdr)
+    elif case == "fits_one_segment":
+        shape.gso_size = 3000
+    elif case == "short_ihl":
+        hdr = bytearray(shape.headers)
+        hdr[14] = 0x44
+        shape.headers = bytes(hdr)
+    elif case == "unknown_ethertype":
+        shape.protocol = 0x88CC
+    elif case == "csum_start_elsewhere":
+        shape.ip_summed = CHECKSUM_PARTIAL
+        shape.csum_start = 14
+    twin = outcome(model, shape, int(F.SG), True)
+    assert twin[0][0] == "SkbSegmentError"
+    assert_same(shape, int(F.SG))
+
+
+def test_udp_tunnel_is_eprotonosupport():
+    shape, _ = udp_shape(3000, 1000, linear=3000, gso_type=SKB_GSO.UDP_TUNNEL)
+    for mod in (model, skb):
+        s, _ = build(mod, shape)
+        s.encapsulation = 1
+        with pytest.raises(SkbSegmentError) as e:
+            mod.gso_segment(s, F.SG)
+        assert e.value.errno == errno.EPROTONOSUPPORT
+        assert s.data_offset == s.mac_header
+        s.kfree()
+
+
+def headers_only(n: int = 3000, mss: int = 1000) -> Shape:
+    return Shape(headers=HDR, linear=payload_bytes(n), protocol=ETH_P_ATALK,
+                 network=len(HDR), transport=len(HDR), pull=True, gso_size=mss)
+
+
+@pytest.mark.parametrize("case, error", [
+    ("gso_size_0", ("SkbSegmentError", errno.EINVAL)),
+    ("mac_unset", ("SkbSegmentError", errno.EINVAL)),
+    ("mac_after_data", ("SkbSegmentError", errno.EINVAL)),
+    ("tunnel_header_negative", ("SkbSegmentError", errno.EINVAL)),
+    ("tunnel_header_past_head", ("SkbSegmentError", errno.EINVAL)),
+    ("protocol_0", ("SkbSegmentError", errno.EINVAL)),
+    ("vlan_without_tag", ("SkbSegmentError", errno.EINVAL)),
+    ("too_many_frags", ("SkbSegmentError", errno.EINVAL)),
+    ("gso_by_frags_runs_out", ("SkbBug", None)),
+    ("member_longer_than_segment", ("SkbBug", None)),
+    ("member_too_short", ("SkbBug", None)),
+    ("frag_walk_reaches_linear_member", ("SkbBug", None)),
+])
+def test_skb_segment_refusals_twin_equal_engine(case, error):
+    shape = headers_only()
+    if case == "gso_size_0":
+        shape.gso_size = 0
+    elif case == "mac_after_data":
+        shape.mac = 20
+        shape.pull = False
+    elif case == "tunnel_header_negative":
+        shape.cb = bytes(32) + struct.pack("<i", 100)
+    elif case == "tunnel_header_past_head":
+        shape.cb = bytes(32) + struct.pack("<i", -1)
+    elif case == "protocol_0":
+        shape.protocol = 0
+    elif case == "vlan_without_tag":  # too short for the tag skb_segment looks for
+        shape = headers_only(n=5)
+        shape.protocol = 0x8100
+    elif case == "too_many_frags":
+        shape = Shape(headers=HDR, frags=[payload_bytes(100)] * 17,
+                      members=[Member(frags=[payload_bytes(100)])], protocol=ETH_P_ATALK,
+                      network=9, transport=9, pull=True, gso_size=1800)
+    elif case == "gso_by_frags_runs_out":
+        shape = Shape(headers=HDR, linear=payload_bytes(50),
+                      members=[Member(linear=payload_bytes(100))], protocol=ETH_P_ATALK,
+                      network=9, transport=9, pull=True, gso_size=GSO_BY_FRAGS)
+    elif case == "member_longer_than_segment":
+        shape = Shape(headers=HDR, members=[Member(linear=payload_bytes(1500))],
+                      protocol=ETH_P_ATALK, network=9, transport=9, pull=True, gso_size=1000)
+    elif case == "member_too_short":  # the KUnit non-uniform case with SG
+        shape, _ = kunit_shape("frag_list_non_uniform")
+    elif case == "frag_walk_reaches_linear_member":
+        shape = Shape(headers=HDR, frags=[payload_bytes(500)],
+                      members=[Member(linear=payload_bytes(1000))], protocol=ETH_P_ATALK,
+                      network=9, transport=9, pull=True, gso_size=1000)
+    features = int(F.SG | F.HW_CSUM)
+    if case == "mac_unset":
+        for mod in (model, skb):
+            s = mod.alloc_skb(10)  # a fresh skb: mac header unset
+            s.put_data(b"x" * 10)
+            s.gso_size = 5
+            with pytest.raises(SkbSegmentError) as e:
+                s.segment(features)
+            # refused before anything moved
+            assert e.value.errno == errno.EINVAL and (s.data_offset, s.len) == (0, 10)
+            s.kfree()
+        return
+    twin = outcome(model, shape, features, False)
+    assert twin[0] == error
+    assert_same(shape, features, gso=False)
