@@ -1709,7 +1709,7 @@ _GSO_NAMES = ("GSO_BY_FRAGS", "NETIF_F", "SKB_GSO", "gso_segment")
 
 def __getattr__(name: str) -> object:
     """The segmentation names, from model_gso (looked up late, so either
-    module may be imported first)."""
+    module may be imported first; model_gso.__all__ lists them)."""
     if name in _GSO_NAMES:
         return getattr(_gso, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -1726,16 +1726,13 @@ __all__ = [
     "CHECKSUM_UNNECESSARY",
     "Counters",
     "Frag",
-    "GSO_BY_FRAGS",
     "MAX_SKB_FRAGS",
-    "NETIF_F",
     "NET_SKB_PAD",
     "PAGE_SIZE",
     "Page",
     "SKB_FCLONE_CLONE",
     "SKB_FCLONE_ORIG",
     "SKB_FCLONE_UNAVAILABLE",
-    "SKB_GSO",
     "SKB_GSO_DODGY",
     "SkBuff",
     "alloc_page",
@@ -1748,7 +1745,6 @@ __all__ = [
     "csum_sub",
     "csum_tcpudp_magic",
     "csum_tcpudp_nofold",
-    "gso_segment",
     "head_end",
     "ip_fast_csum",
     "skb_data_align",

@@ -767,12 +767,15 @@ def _udp4_gso_segment(skb: SkBuff, features: int) -> Optional[list[SkBuff]]:
 
 
 def _udp6_gso_segment(skb: SkBuff, features: int) -> Optional[list[SkBuff]]:
+    """udp6_ufo_fragment: UDP_L4 datagrams (IPv6 UFO, which inserts a
+    fragment header, is not emulated)."""
     if _udp_tunnel(skb):
         raise _enoproto("UDP tunnel segmentation is not emulated")
-    if not skb._head.gso_type & SKB_GSO.UDP_L4:
+    gso_type = skb._head.gso_type
+    if not gso_type & (SKB_GSO.UDP | SKB_GSO.UDP_L4) or not skb.may_pull(8):
+        raise _einval("udp6_ufo_fragment: not a UDP GSO type, or no UDP header")
+    if not gso_type & SKB_GSO.UDP_L4:
         raise _enoproto("IPv6 UFO (a fragment header to insert) is not emulated")
-    if not skb.may_pull(8):
-        raise _einval("udp6_ufo_fragment: no UDP header")
     return _udp_gso_segment(skb, features)
 
 
