@@ -21,10 +21,15 @@ choices where the kernel cannot be followed literally:
   minus SKB_GSO_CB's offset) outside [0, mac_header], before touching the
   input; after that the input stays pushed back to its mac header, whatever
   happens, and no segment survives an error;
+* a copy past the end of the data (GSO_BY_FRAGS in the copying path, when
+  the member cursor lags behind) is ``SkbFault``, where the kernel returns
+  -ENOMEM or, without a checksum feature, BUGs in skb_copy_and_csum_bits;
 * no sockets, destructors, dst, zerocopy, shared-frag flags, remote checksum
   offload, tunnels (UDP tunnel GSO is ``EPROTONOSUPPORT``), IPv6 extension
-  headers or IPv6 UFO (``EPROTONOSUPPORT``), and SKB_GSO_FRAGLIST is treated
-  as an ordinary type (no skb_segment_list).
+  headers or IPv6 UFO (``EPROTONOSUPPORT``), FCoE CRC offload (FCoE is never
+  checksummed by the device), AccECN (CWR is cleared from the second segment
+  on, as before v6.18), and SKB_GSO_FRAGLIST is treated as an ordinary type
+  (no skb_segment_list).
 
 SKB_GSO_CB lives in cb[32:48]: int32 offset (mac_offset, later data_offset)
 at 32, int32 encap_level at 36, u32 csum at 40, u16 csum_start at 44, all
@@ -291,7 +296,8 @@ def _pull(skb: SkBuff, n: int) -> None:
 def network_protocol(skb: SkBuff) -> tuple[int, int]:
     """skb_network_protocol: the ethertype behind an ETH_P_TEB inner
     Ethernet header and any VLAN tags (data at the mac header), and the
-    depth where the network header starts; (0, 0) when it cannot be found."""
+    depth where the network header starts (pulled into the linear part);
+    (0, 0) when it cannot be found."""
     proto = skb._protocol
     if proto == ETH_P_TEB:
         if not skb.may_pull(ETH_HLEN):
@@ -317,6 +323,9 @@ def network_protocol(skb: SkBuff) -> tuple[int, int]:
             depth += VLAN_HLEN
             if proto not in (ETH_P_8021Q, ETH_P_8021AD):
                 break
+    # vlan_get_protocol_and_depth: the headers up to there must be linear
+    if not skb.may_pull(depth):
+        return 0, 0
     return proto, depth
 
 
@@ -899,7 +908,7 @@ def _mac_gso_segment(skb: SkBuff, features: int) -> Optional[list[SkBuff]]:
     """skb_mac_gso_segment: past the mac header and any VLAN tags to the
     network protocol's handler; data back at the mac header afterwards."""
     proto, depth = network_protocol(skb)
-    if not proto or depth > skb.headlen:
+    if not proto:
         raise _einval("skb_mac_gso_segment: no network protocol")
     _pull(skb, depth)
     try:

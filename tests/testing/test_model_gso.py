@@ -1117,3 +1117,30 @@ def test_a_segment_may_not_take_a_frag_list():
             x.kfree()
         finally:
             free_all(*segs, s)  # (x with segs[0] when the append went through)
+
+
+def headers_in_frags() -> tuple[Shape, bytes]:
+    """Only 10 bytes linear: the rest of the headers and the payload in a
+    frag (a tiny linear part, as virtio or tun can hand over)."""
+    shape, data = tcp4_shape(3000, 1000, linear=3000)
+    whole = shape.headers + shape.linear
+    shape.headers, shape.linear, shape.frags = whole[:10], b"", [whole[10:]]
+    shape.extra = 200
+    return shape, data
+
+
+def test_headers_are_pulled_out_of_the_frags():
+    """skb_network_protocol (vlan_get_protocol_and_depth) pulls the mac
+    header into the linear part, the IPv4 and TCP handlers theirs."""
+    shape, data = headers_in_frags()
+    s, _ = build(model, shape)
+    segs = model.gso_segment(s, NETIF_F.SG)
+    check_tcp_segments(segs, data, 1000, "FPAC", 0xFFFFF000, 0x1234)
+    assert s.headlen == 14 + 20 + 40  # pulled
+    free_all(*segs, s)
+
+
+@pytest.mark.xfail(strict=True, reason="engine: EINVAL when the mac header is not all "
+                                       "linear, instead of pskb_may_pull")
+def test_headers_in_frags_engine_agrees():
+    assert_same(headers_in_frags()[0], int(F.SG))
