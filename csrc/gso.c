@@ -519,12 +519,13 @@ static struct sk_buff *udp6_gso_segment(struct sk_buff *skb, uint64_t features, 
 	if (skb->encapsulation &&
 	    (shinfo(skb)->gso_type & (SKB_GSO_UDP_TUNNEL | SKB_GSO_UDP_TUNNEL_CSUM)))
 		return udp_tunnel_segment(skb, features, true, err);
+	if (!(shinfo(skb)->gso_type & (SKB_GSO_UDP | SKB_GSO_UDP_L4)) || !may_pull(skb, UDPH_LEN))
+		return NULL;
 	if (!(shinfo(skb)->gso_type & SKB_GSO_UDP_L4)) {
+		/* IPv6 UFO (fragment headers inserted per segment) is not emulated */
 		*err = SKB_EPROTONOSUPPORT;
 		return NULL;
 	}
-	if (!may_pull(skb, UDPH_LEN))
-		return NULL;
 	return udp_gso_segment(skb, features, err);
 }
 
@@ -716,7 +717,7 @@ static struct sk_buff *skb_mac_gso_segment(struct sk_buff *skb, uint64_t feature
 	struct sk_buff *segs = NULL;
 
 	*err = SKB_EINVAL;
-	if (!type || vlan_depth < 0 || (unsigned int)vlan_depth > headlen(skb))
+	if (!type)
 		return NULL;
 	pull_header(skb, (unsigned int)vlan_depth);
 	*err = SKB_EPROTONOSUPPORT;

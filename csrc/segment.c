@@ -49,13 +49,20 @@ static uint16_t vlan_get_protocol(struct sk_buff *skb, uint16_t type, int *depth
 uint16_t skb_network_protocol(struct sk_buff *skb, int *depth)
 {
 	uint16_t type = skb->protocol;
+	int maclen;
 
 	if (type == ETH_P_TEB) {
 		if (pskb_may_pull(skb, ETH_HLEN) != 1)
 			return 0;
 		type = get_be16(skb->data + 12);
 	}
-	return vlan_get_protocol(skb, type, depth);
+	/* vlan_get_protocol_and_depth: the mac header and tags made linear */
+	type = vlan_get_protocol(skb, type, &maclen);
+	if (!type || pskb_may_pull(skb, (unsigned int)maclen) != 1)
+		return 0;
+	if (depth)
+		*depth = maclen;
+	return type;
 }
 
 static bool can_checksum_protocol(uint64_t features, uint16_t protocol)

@@ -687,7 +687,9 @@ def test_tunnel_header_bytes_are_copied_too():
 
 
 @pytest.mark.parametrize("case", [
-    "no_tcpv4_type", "icmp", "fits_one_segment", "ipv6_ext_header",
+    "no_tcpv4_type", "icmp", "fits_one_segment",
+    pytest.param("ipv6_ext_header", marks=pytest.mark.xfail(
+        strict=True, reason="twin: IPv6 extension headers not walked yet (the engine does)")),
     "short_ihl", "ipv6_ufo", "unknown_ethertype", "no_udp_type", "csum_start_elsewhere",
 ])
 def test_gso_refusals_twin_equal_engine(case):
@@ -724,6 +726,8 @@ def test_gso_refusals_twin_equal_engine(case):
     assert_same(shape, int(F.SG))
 
 
+@pytest.mark.xfail(strict=True, reason="twin: UDP tunnel GSO not in model_gso yet (the engine "
+                   "segments it: tests/test_gso_tunnel.py)")
 def test_udp_tunnel_is_eprotonosupport():
     shape, _ = udp_shape(3000, 1000, linear=3000, gso_type=SKB_GSO.UDP_TUNNEL)
     for mod in (model, skb):
@@ -820,7 +824,6 @@ def test_gso_partial_counts_mss_in_the_payload_alone():
                                                                         (1004, 0, 0)]
 
 
-@pytest.mark.xfail(strict=True, reason="engine: partial_segs counts the pushed headers")
 def test_gso_partial_engine_agrees():
     assert_same(headers_only(n=1995, mss=1000), int(F.SG | F.HW_CSUM | F.GSO_PARTIAL),
                 gso=False)
@@ -847,8 +850,6 @@ def test_frag_list_split_into_gso_skbs_of_whole_members():
     assert [i - ids[0] for i in ids] == [0, 2, 4, 6]  # id += gso_segs
 
 
-@pytest.mark.xfail(strict=True, reason="engine: the head payload it compares includes "
-                                       "the pushed headers, so it never splits")
 def test_frag_list_split_engine_agrees():
     assert_same(frag_list_train(), int(F.SG | F.HW_CSUM | F.TSO))
 
@@ -1002,7 +1003,6 @@ def test_udp6_tunnel_check_comes_first():
             s.kfree()
 
 
-@pytest.mark.xfail(strict=True, reason="engine: EPROTONOSUPPORT for any non-UDP_L4 type")
 def test_udp6_without_a_udp_gso_type_is_einval():
     shape, _ = udp_shape(3000, 1000, v6=True, linear=3000, gso_type=SKB_GSO.TCPV6)
     for mod in (model, skb):
@@ -1065,7 +1065,6 @@ def test_gso_validate_counts_the_tcp_header():
     s.kfree()
 
 
-@pytest.mark.xfail(strict=True, reason="engine: no sctphdr in skb_gso_transport_seglen")
 def test_gso_validate_sctp_counts_its_header():
     shape, _ = tcp4_shape(3000, 1200, linear=3000, gso_type=SKB_GSO.SCTP)
     # SCTP: transport seglen = sizeof(struct sctphdr) 12 + gso_size
@@ -1140,7 +1139,5 @@ def test_headers_are_pulled_out_of_the_frags():
     free_all(*segs, s)
 
 
-@pytest.mark.xfail(strict=True, reason="engine: EINVAL when the mac header is not all "
-                                       "linear, instead of pskb_may_pull")
 def test_headers_in_frags_engine_agrees():
     assert_same(headers_in_frags()[0], int(F.SG))
