@@ -857,6 +857,9 @@ class SkBuff:
             raise SkbBug(f"{op}: the member would contain its parent")
         if m._listed:
             raise SkbBug(f"{op}: the member was on a frag_list before")
+        if self._listed:
+            # as the engine: a member's owner would keep stale lengths
+            raise SkbBug(f"{op}: this skb is itself on a list (a member or a segment)")
         if self.is_cloned():
             raise SkbSharedWrite(f"{op}: the frag_list is shared with a clone")
         if at_end:

@@ -1103,8 +1103,6 @@ def test_segments_may_not_join_a_frag_list():
         free_all(*segs, s, x)
 
 
-@pytest.mark.xfail(strict=True, reason="twin (model.py _link): no check that the parent "
-                                       "is itself on a list")
 def test_a_segment_may_not_take_a_frag_list():
     for mod in (model, skb):
         s, _ = build(mod, headers_only(n=2500))
