@@ -25,11 +25,12 @@ choices where the kernel cannot be followed literally:
   the member cursor lags behind) is ``SkbFault``, where the kernel returns
   -ENOMEM or, without a checksum feature, BUGs in skb_copy_and_csum_bits;
 * no sockets, destructors, dst, zerocopy, shared-frag flags, remote checksum
-  offload, tunnels (UDP tunnel GSO is ``EPROTONOSUPPORT``), IPv6 extension
-  headers or IPv6 UFO (``EPROTONOSUPPORT``), FCoE CRC offload (FCoE is never
-  checksummed by the device), AccECN (CWR is cleared from the second segment
-  on, as before v6.18), and SKB_GSO_FRAGLIST is treated as an ordinary type
-  (no skb_segment_list).
+  offload, tunnels (UDP tunnel GSO is ``EPROTONOSUPPORT``), IPv6 jumbograms
+  (BIG TCP's hop-by-hop header is an ordinary one) or IPv6 UFO
+  (``EPROTONOSUPPORT``), FCoE CRC offload (FCoE is never checksummed by the
+  device), AccECN (CWR is cleared from the second segment on, as before
+  v6.18), and SKB_GSO_FRAGLIST is treated as an ordinary type (no
+  skb_segment_list).
 
 SKB_GSO_CB lives in cb[32:48]: int32 offset (mac_offset, later data_offset)
 at 32, int32 encap_level at 36, u32 csum at 40, u16 csum_start at 44, all
@@ -143,6 +144,10 @@ ETH_P_FCOE = 0x8906
 
 IPPROTO_TCP = 6
 IPPROTO_UDP = 17
+NEXTHDR_HOP = 0
+NEXTHDR_ROUTING = 43
+NEXTHDR_DEST = 60
+IPV6_GSO_EXTHDRS = (NEXTHDR_HOP, NEXTHDR_ROUTING, NEXTHDR_DEST)
 IP_DF = 0x4000
 IP_MF = 0x2000
 TCP_FIN = 0x01
@@ -862,9 +867,24 @@ def _inet_gso_segment(skb: SkBuff, features: int) -> Optional[list[SkBuff]]:
     return segs
 
 
+def _ipv6_pull_exthdrs(skb: SkBuff, proto: int) -> int:
+    """ipv6_gso_pull_exthdrs: step over the extension headers GSO copies
+    into every segment (hop-by-hop, routing, destination options), each
+    (hdrlen + 1) * 8 bytes, made linear first; the protocol after them, or
+    the header that could not be pulled."""
+    while proto in IPV6_GSO_EXTHDRS:
+        if not skb.may_pull(8):
+            break
+        length = (skb._head.buf[skb._data + 1] + 1) * 8
+        if not skb.may_pull(length):
+            break
+        proto = skb._head.buf[skb._data]
+        _pull(skb, length)
+    return proto
+
+
 def _ipv6_gso_segment(skb: SkBuff, features: int) -> Optional[list[SkBuff]]:
-    """ipv6_gso_segment: data at the IPv6 header (extension headers are not
-    emulated: their next-header values are EPROTONOSUPPORT)."""
+    """ipv6_gso_segment: data at the IPv6 header."""
     skb.reset_network_header()
     nhoff = skb._network_header - skb._mac_header
     if not skb.may_pull(40):
@@ -874,13 +894,16 @@ def _ipv6_gso_segment(skb: SkBuff, features: int) -> Optional[list[SkBuff]]:
     _set_gso_cb(skb, encap_level=cb.encap_level + 40)
     proto = skb._head.buf[skb._network_header + 6]
     _pull(skb, 40)
-    skb.reset_transport_header()
+    proto = _ipv6_pull_exthdrs(skb, proto)
     if proto == IPPROTO_TCP:
-        segs = _tcp6_gso_segment(skb, features)
+        handler = _tcp6_gso_segment
     elif proto == IPPROTO_UDP:
-        segs = _udp6_gso_segment(skb, features)
+        handler = _udp6_gso_segment
     else:
+        # (the transport header is set only for a protocol with a handler)
         raise _enoproto(f"ipv6_gso_segment: no GSO for next header {proto}")
+    skb.reset_transport_header()
+    segs = handler(skb, features)
     if segs is None:
         skb._network_header = skb._mac_header + nhoff
         return None

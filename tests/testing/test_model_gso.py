@@ -616,6 +616,99 @@ def test_tcp6_twin_equals_engine(features):
     assert_same(shape, int(features))
 
 
+EXTHDRS = {
+    "hop": lambda: [scapy_all.IPv6ExtHdrHopByHop()],
+    "routing": lambda: [scapy_all.IPv6ExtHdrRouting(addresses=["2001:db8::9"], segleft=0)],
+    "dest": lambda: [scapy_all.IPv6ExtHdrDestOpt(options=[scapy_all.PadN(optdata=bytes(10))])],
+    "all_three": lambda: [f()[0] for f in (EXTHDRS["hop"], EXTHDRS["routing"],
+                                           EXTHDRS["dest"])],
+}
+
+
+def tcp6_ext_shape(exthdrs: list, n: int = 4000, mss: int = 1200, linear: int = 1000,
+                   frags=(1500, 1500)) -> tuple[Shape, bytes]:
+    """tcp6_shape with IPv6 extension headers between IPv6 and TCP."""
+    data = payload_bytes(n, seed=5)
+    pkt = Ether(**MAC) / IPv6(src="2001:db8::1", dst="2001:db8::2")
+    for h in exthdrs:
+        pkt = pkt / h
+    headers = bytes(pkt / TCP(sport=40000, dport=443, seq=5, flags="PA"))
+    lin, fr = split(data, linear, list(frags))
+    return Shape(headers=headers, linear=lin, frags=fr, one_page=False, protocol=0x86DD,
+                 network=14, transport=len(headers) - 20, gso_size=mss,
+                 gso_type=int(SKB_GSO.TCPV6)), data
+
+
+def test_ipv6_extension_headers_go_into_every_segment():
+    """ipv6_gso_pull_exthdrs steps over hop-by-hop, routing and destination
+    options headers: every segment carries them, the payload length counts
+    them, the TCP checksum is over TCP alone."""
+    shape, data = tcp6_ext_shape(EXTHDRS["all_three"]())
+    s, _ = build(model, shape)
+    segs = model.gso_segment(s, NETIF_F.SG)
+    got = b""
+    hlen = len(shape.headers)
+    for seg in segs:
+        raw = seg.to_bytes()
+        # everything up to TCP, but the IPv6 payload length
+        assert raw[:18] + raw[20:hlen - 20] == shape.headers[:18] + shape.headers[20:hlen - 20]
+        p = Ether(raw)
+        assert p[IPv6].plen == len(raw) - 54
+        fresh = Ether(raw)
+        del fresh[TCP].chksum
+        assert p[TCP].chksum == Ether(bytes(fresh))[TCP].chksum
+        assert seg.transport_header == seg.data_offset + hlen - 20
+        got += bytes(p[TCP].payload)
+    assert got == data and len(segs) == 4
+    free_all(*segs, s)
+
+
+@pytest.mark.parametrize("features", [F.SG, F.SG | F.HW_CSUM, 0], ids=str)
+@pytest.mark.parametrize("exthdrs", list(EXTHDRS))
+def test_ipv6_extension_headers_twin_equal_engine(exthdrs, features):
+    shape, _ = tcp6_ext_shape(EXTHDRS[exthdrs]())
+    assert_same(shape, int(features))
+
+
+def test_ipv6_extension_headers_in_frags_are_pulled():
+    """Only the Ethernet and IPv6 headers linear: each extension header is
+    made linear (pskb_may_pull) before it is read."""
+    shape, _ = tcp6_ext_shape(EXTHDRS["all_three"](), linear=0, frags=(4000,))
+    whole = shape.headers + b"".join(shape.frags)
+    shape.headers, shape.frags = whole[:54], [whole[54:]]
+    shape.extra = 200
+    segs, after, _ = assert_same(shape, int(F.SG))
+    assert len(segs) == 4 and after["headlen"] == 54 + 48 + 20
+
+
+def ipv6_exthdr_cut_short() -> Shape:
+    """A hop-by-hop header claiming more bytes than the packet has: the
+    walk stops at it, and there is no GSO handler for it."""
+    shape, _ = tcp6_ext_shape(EXTHDRS["hop"](), n=100, mss=50, linear=100, frags=())
+    hdr = bytearray(shape.headers)
+    hdr[55] = 200
+    shape.headers = bytes(hdr)
+    return shape
+
+
+def test_ipv6_without_a_handler_keeps_the_transport_header():
+    """ipv6_gso_segment sets the transport header only when the protocol
+    after the extension headers has a GSO handler: without one the input
+    keeps its own (here the TCP header's place)."""
+    s, _ = build(model, ipv6_exthdr_cut_short())
+    with pytest.raises(SkbSegmentError) as e:
+        model.gso_segment(s, NETIF_F.SG)
+    assert e.value.errno == errno.EPROTONOSUPPORT
+    assert s.transport_header == s.data_offset + 14 + 40 + 8
+    s.kfree()
+
+
+@pytest.mark.xfail(strict=True, reason="engine: ipv6_gso_segment resets the transport header "
+                   "before it knows there is a handler (the kernel only when there is one)")
+def test_ipv6_without_a_handler_engine_agrees():
+    assert_same(ipv6_exthdr_cut_short(), int(F.SG))
+
+
 @pytest.mark.parametrize("features", FEATURE_SETS, ids=str)
 @pytest.mark.parametrize("v6", [False, True])
 @pytest.mark.parametrize("ip_summed", [CHECKSUM_NONE, CHECKSUM_PARTIAL])
@@ -687,19 +780,17 @@ def test_tunnel_header_bytes_are_copied_too():
 
 
 @pytest.mark.parametrize("case", [
-    "no_tcpv4_type", "icmp", "fits_one_segment",
-    pytest.param("ipv6_ext_header", marks=pytest.mark.xfail(
-        strict=True, reason="twin: IPv6 extension headers not walked yet (the engine does)")),
-    "short_ihl", "ipv6_ufo", "unknown_ethertype", "no_udp_type", "csum_start_elsewhere",
+    "no_tcpv4_type", "icmp", "fits_one_segment", "short_ihl", "ipv6_ufo",
+    "ipv6_no_handler", "unknown_ethertype", "no_udp_type", "csum_start_elsewhere",
 ])
 def test_gso_refusals_twin_equal_engine(case):
-    if case.startswith("ipv6_ext") or case == "ipv6_ufo":
-        shape, _ = (tcp6_shape(3000, 1000, linear=3000) if case == "ipv6_ext_header"
-                    else udp_shape(3000, 1000, v6=True, gso_type=SKB_GSO.UDP, linear=3000))
-        if case == "ipv6_ext_header":
-            hdr = bytearray(shape.headers)
-            hdr[14 + 6] = 0  # next header: hop-by-hop options
-            shape.headers = bytes(hdr)
+    if case == "ipv6_ufo":
+        shape, _ = udp_shape(3000, 1000, v6=True, gso_type=SKB_GSO.UDP, linear=3000)
+    elif case == "ipv6_no_handler":  # ICMPv6 after a destination options header
+        shape, _ = tcp6_ext_shape(EXTHDRS["dest"]())
+        hdr = bytearray(shape.headers)
+        hdr[54] = 58
+        shape.headers = bytes(hdr)
     elif case == "no_udp_type":
         shape, _ = udp_shape(3000, 1000, linear=3000, gso_type=0)
     else:
