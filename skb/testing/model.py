@@ -423,9 +423,11 @@ def _gso_field(name: str, bits: int, doc: str) -> property:
 
 
 # Copied by __copy_skb_header (clone, copy, pskb_copy): metadata and header offsets.
+# _encap_hdr_csum (tunnel GSO: an outer checksum is to be filled) has no
+# accessor, as in the engine.
 _HEADER_FIELDS = (
     "_ip_summed", "_csum", "_csum_level", "_protocol", "_inner_protocol",
-    "_encapsulation", "_vlan_proto", "_vlan_tci", "_priority", "_mark", "_hash",
+    "_encapsulation", "_encap_hdr_csum", "_vlan_proto", "_vlan_tci", "_priority", "_mark", "_hash",
     "_pkt_type", "_queue_mapping", "_cb",
     "_mac_header", "_network_header", "_transport_header",
     "_inner_mac_header", "_inner_network_header", "_inner_transport_header",
