@@ -80,6 +80,9 @@ _clone = lib.skbpy_clone
 _map = lib.skbpy_map
 _unmap = lib.skbpy_unmap
 _release = lib.skbpy_release
+_expand_head = lib.pskb_expand_head
+_cow = lib.skb_cow
+_cow_head = lib.skb_cow_head
 
 _err = ffi.new("int *")
 _segs = ffi.new("struct sk_buff **[1]")
@@ -711,21 +714,27 @@ class SkBuff:
 
     def expand_head(self, nhead: int = 0, ntail: int = 0) -> None:
         """pskb_expand_head: reallocate the head with nhead/ntail more bytes."""
-        nhead, ntail = self._ints(nhead, ntail)
-        self._status(lib.pskb_expand_head(self._cd, nhead, ntail), "pskb_expand_head",
-                     f"nhead={nhead}, ntail={ntail}")
+        if type(nhead) is not int or type(ntail) is not int:
+            nhead, ntail = self._ints(nhead, ntail)
+        r = _expand_head(self._cd, nhead, ntail)
+        if r:
+            self._status(r, "pskb_expand_head", f"nhead={nhead}, ntail={ntail}")
 
     def cow(self, headroom: int = 0) -> None:
         """skb_cow: private head and data with at least headroom in front."""
         if type(headroom) is not int:
             headroom = self._int(headroom)
-        self._status(lib.skb_cow(self._cd, headroom), "skb_cow", headroom)
+        r = _cow(self._cd, headroom)
+        if r:
+            self._status(r, "skb_cow", headroom)
 
     def cow_head(self, headroom: int = 0) -> None:
         """skb_cow_head: private header area with at least headroom."""
         if type(headroom) is not int:
             headroom = self._int(headroom)
-        self._status(lib.skb_cow_head(self._cd, headroom), "skb_cow_head", headroom)
+        r = _cow_head(self._cd, headroom)
+        if r:
+            self._status(r, "skb_cow_head", headroom)
 
     def _replace(self, p, st: int, op: str) -> "SkBuff":
         """Result of unshare/share_check: self, or a new skb after Python's
