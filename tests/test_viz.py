@@ -322,15 +322,18 @@ def test_a_member_given_as_an_argument_is_not_drawn_twice():
     s.kfree()
 
 
-def gso_packet() -> skb.SkBuff:
-    """An Ethernet/IPv4/TCP super-packet with 3345 payload bytes in frags."""
+def gso_header(payload: int) -> bytes:
+    """Ethernet, IPv4 and TCP headers of a super-packet."""
     hdr = bytearray(54)
     hdr[12:14] = b"\x08\x00"
-    hdr[14:34] = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 3399 - 14, 1, 0x4000, 64, 6, 0,
+    hdr[14:34] = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40 + payload, 1, 0x4000, 64, 6, 0,
                              bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]))
     hdr[34:54] = struct.pack("!HHIIBBHHH", 1000, 80, 1, 0, 0x50, 0x18, 65535, 0, 0)
-    s = paged(bytes(hdr), frags=[pattern(1500), pattern(1500, 1), pattern(345, 2)],
-              headroom=128, size=182, frag_truesize=4096)
+    return bytes(hdr)
+
+
+def gso_fields(s) -> None:
+    """Offsets and GSO fields of a TCPv4 super-packet whose data is at mac."""
     s.protocol = 0x0800
     s.reset_mac_header()
     s.set_network_header(14)
@@ -339,8 +342,15 @@ def gso_packet() -> skb.SkBuff:
     s.csum_start = s.transport_header
     s.csum_offset = 16
     s.gso_size = 1000
-    s.gso_segs = 4
+    s.gso_segs = -(-(s.len - 54) // 1000)
     s.gso_type = SKB_GSO.TCPV4
+
+
+def gso_packet() -> skb.SkBuff:
+    """A super-packet with 3345 payload bytes in frags."""
+    s = paged(gso_header(3345), frags=[pattern(1500), pattern(1500, 1), pattern(345, 2)],
+              headroom=128, size=182, frag_truesize=4096)
+    gso_fields(s)
     return s
 
 
@@ -534,6 +544,7 @@ needs_head_id = pytest.mark.skipif(not hasattr(model.SkBuff, "head_id"),
 
 
 def twin_ops(mod):
+    """The same skbs built on the engine (mod = skb) or on the twin."""
     s = mod.alloc_skb(1500)
     s.reserve(64)
     s.put_data(pattern(1000))
@@ -545,17 +556,27 @@ def twin_ops(mod):
     s.reset_mac_header()
     c = s.clone()
     c.pull(14)
-    p = mod.alloc_page()
     m = mod.alloc_skb(100)
     m.put_data(b"m" * 40)
-    m.add_rx_frag(0, p, 10, 300, 4096)
-    return s, c, m
+    m.add_rx_frag(0, mod.alloc_page(), 10, 300, 4096)
+    g = mod.alloc_skb(200)
+    g.reserve(128)
+    g.put_data(gso_header(3000))
+    for i in range(3):
+        p = mod.alloc_page()
+        p.data[:1000] = pattern(1000, i)
+        g.add_rx_frag(i, p, 0, 1000, 4096)
+    gso_fields(g)
+    return [s, c, m, g]
 
 
 @needs_head_id
 def test_the_twin_draws_exactly_like_the_engine():
     engine, twin = twin_ops(skb), twin_ops(model)
+    features = NETIF_F.SG | NETIF_F.HW_CSUM
+    engine.append(skb.gso_segment(engine[-1], features))
+    twin.append(model.gso_segment(twin[-1], features))
     assert skb.viz.draw(*engine) == skb.viz.draw(*twin)
     assert skb.viz.to_svg(*engine, width=80) == skb.viz.to_svg(*twin, width=80)
-    for x in engine + twin:
+    for x in engine[:-1] + list(engine[-1]) + twin[:-1] + twin[-1]:
         x.kfree()
