@@ -21,6 +21,7 @@ from skb.pcap import (DEFAULT_HEADROOM, LINKTYPE_ETHERNET, LINKTYPE_RAW, MAX_BLO
                       MAX_CAPLEN, Interface, PcapError, Reader, Writer)
 from skb.testing import model
 from nlhelp import member, paged, pattern
+from toolenv import tool_env
 
 T0 = 1_700_000_000  # a timestamp in seconds
 
@@ -558,7 +559,7 @@ def test_tshark_reads_what_we_write(tmp_path, nsec):
     path = tmp_path / "w.pcap"
     path.write_bytes(data)
     out = subprocess.run([TSHARK, "-r", str(path), "-T", "ek", "-x"], capture_output=True,
-                         text=True, timeout=120, check=True).stdout
+                         text=True, timeout=120, check=True, env=tool_env()).stdout
     docs = [json.loads(line) for line in out.splitlines() if '"layers"' in line]
     got = [(bytes.fromhex(d["layers"]["frame_raw"]),
             int(d["layers"]["frame"]["frame_frame_len"]),
@@ -573,6 +574,7 @@ def test_we_read_wiresharks_pcapng(tmp_path):
     data, expected = written(True)
     (tmp_path / "w.pcap").write_bytes(data)
     subprocess.run(["editcap", "-F", "pcapng", str(tmp_path / "w.pcap"),
-                    str(tmp_path / "w.pcapng")], check=True, capture_output=True, timeout=120)
+                    str(tmp_path / "w.pcapng")], check=True, capture_output=True,
+                   timeout=120, env=tool_env())
     got = read_all((tmp_path / "w.pcapng").read_bytes())
     assert got == [(ts, b, len(b), 0, LINKTYPE_ETHERNET) for b, ts in expected]
