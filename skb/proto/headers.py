@@ -63,8 +63,10 @@ VLAN_HLEN = 4
 
 # IP protocol numbers
 IPPROTO_ICMP = 1
+IPPROTO_IPIP = 4  # IPv4 inside
 IPPROTO_TCP = 6
 IPPROTO_UDP = 17
+IPPROTO_IPV6 = 41  # IPv6 inside
 IPPROTO_GRE = 47
 IPPROTO_ICMPV6 = 58
 
@@ -705,11 +707,16 @@ def l4_checksum_ok(s, offset: int, n: int, saddr: bytes, daddr: bytes, proto: in
     return fold16(inet_sum(s, offset, n) + pseudo_sum(saddr, daddr, proto, n)) == 0xFFFF
 
 
-def walk(s, offset: int = 0) -> Iterator[Header]:
-    """Read-only views of the headers of an Ethernet frame at offset, outer
-    to inner as far as this module knows them: Ethernet, VLAN tags, IPv4 or
-    IPv6, then UDP, TCP, ICMP or GRE, VXLAN after UDP port 4789 or 8472, and
-    again for frames inside VXLAN or GRE (transparent Ethernet bridging)."""
+def walk(s, offset: int = 0, ethertype: Optional[int] = None) -> Iterator[Header]:
+    """Read-only views of the headers of the frame at offset, outer to inner
+    as far as this module knows them: Ethernet, VLAN tags, IPv4 or IPv6,
+    then UDP, TCP, ICMP or GRE, VXLAN after UDP port 4789 or 8472, and again
+    for what VXLAN or GRE carries (IP, or Ethernet for 0x6558).  With
+    ``ethertype`` the walk starts at a network header of that type instead
+    of an Ethernet header."""
+    if ethertype is not None:
+        yield from _walk_l3(s, offset, ethertype)
+        return
     eth = Ethernet.at(s, offset)
     if eth is None:
         return
@@ -761,6 +768,10 @@ def _walk_l3(s, off: int, etype: int) -> Iterator[Header]:
         icmp = Icmp.at(s, off)
         if icmp is not None:
             yield icmp
+    elif proto == IPPROTO_IPIP:
+        yield from _walk_l3(s, off, ETH_P_IP)
+    elif proto == IPPROTO_IPV6:
+        yield from _walk_l3(s, off, ETH_P_IPV6)
     elif proto == IPPROTO_GRE:
         gre = Gre.at(s, off)
         if gre is None:
@@ -784,7 +795,7 @@ __all__ = [
     "GRE_ACK", "GRE_CSUM", "GRE_FLAGS", "GRE_KEY", "GRE_REC", "GRE_ROUTING", "GRE_SEQ",
     "GRE_STRICT", "GRE_VERSION", "Gre", "Header", "INET_ECN_CE", "INET_ECN_ECT_0",
     "INET_ECN_ECT_1", "INET_ECN_MASK", "INET_ECN_NOT_ECT", "IPPROTO_GRE", "IPPROTO_ICMP",
-    "IPPROTO_ICMPV6", "IPPROTO_TCP", "IPPROTO_UDP", "IPv4", "IPv6", "IP_CE", "IP_DF",
+    "IPPROTO_ICMPV6", "IPPROTO_IPIP", "IPPROTO_IPV6", "IPPROTO_TCP", "IPPROTO_UDP", "IPv4", "IPv6", "IP_CE", "IP_DF",
     "IP_MF", "IP_OFFSET", "Icmp", "TCP_ACK", "TCP_AE", "TCP_CWR", "TCP_ECE", "TCP_FIN",
     "TCP_PSH", "TCP_RST", "TCP_SYN", "TCP_URG", "Tcp", "Udp", "VLAN_HLEN",
     "VXLAN_GBP_DONT_LEARN", "VXLAN_GBP_POLICY_APPLIED", "VXLAN_HF_GBP", "VXLAN_HF_RCO",
