@@ -147,6 +147,22 @@ def pull_rcsum(s, n: int) -> None:
         s.ip_summed = CHECKSUM_NONE
 
 
+def csum_unnecessary(s, ip_summed: int, offset: int) -> bool:
+    """skb_csum_unnecessary for the checksum of the header at offset from
+    data: the device verified it (CHECKSUM_UNNECESSARY), or it is a local
+    packet whose checksum is still to be filled (CHECKSUM_PARTIAL from there
+    on).  A verified level is used up as __skb_decr_checksum_unnecessary
+    does: the next checksum inside is not covered by it."""
+    if ip_summed == CHECKSUM_UNNECESSARY:
+        level = s.csum_level
+        if level:
+            s.csum_level = level - 1
+        else:
+            s.ip_summed = CHECKSUM_NONE
+        return True
+    return ip_summed == CHECKSUM_PARTIAL and s.csum_start - s.data_offset >= offset
+
+
 def trim_rcsum(s, n: int) -> None:
     """pskb_trim_rcsum: cut the packet to n bytes (link-layer padding),
     taking the cut bytes out of a CHECKSUM_COMPLETE sum."""
@@ -411,7 +427,7 @@ __all__ = [
     "CHECKSUM_COMPLETE", "CHECKSUM_NONE", "CHECKSUM_PARTIAL", "CHECKSUM_UNNECESSARY",
     "IP_DEFAULT_TTL", "IPV6_DEFAULT_HOPLIMIT", "LinkStats", "PACKET_BROADCAST",
     "PACKET_HOST", "PACKET_MULTICAST", "PACKET_OTHERHOST", "csum_add", "csum_block_add",
-    "csum_block_sub", "csum_fold", "csum_sub", "drop", "ecn_decapsulate",
+    "csum_block_sub", "csum_fold", "csum_sub", "csum_unnecessary", "drop", "ecn_decapsulate",
     "ecn_encapsulate", "eth_type_trans", "inet_may_pull", "inner_dsfield",
     "inner_ip_facts", "ipv4_header", "ipv6_header", "is_multicast", "multicast_mac",
     "outer_rcv", "postpull_rcsum", "postpush_rcsum", "pull_rcsum", "trim_rcsum",

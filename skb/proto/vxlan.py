@@ -100,6 +100,7 @@ from .ip import (
     IPV6_DEFAULT_HOPLIMIT,
     LL_RESERVED_SPACE,
     LinkStats,
+    csum_unnecessary,
     drop,
     ecn_decapsulate,
     ecn_encapsulate,
@@ -414,7 +415,10 @@ def decap(s, devices: Union["VxlanDevice", Mapping[int, "VxlanDevice"]], *,
         trim_rcsum(s, n)
         d = s.data
         hl = len(d)
-    if check:
+    ip_summed = s.ip_summed
+    if ip_summed and csum_unnecessary(s, ip_summed, l4):
+        pass
+    elif check:
         c = wsum_to_be(s.checksum(l4, ulen)) + pseudo_sum(saddr, daddr, IPPROTO_UDP, ulen)
         if fold16(c) != 0xFFFF:
             return drop(s, DropReason.UDP_CSUM)

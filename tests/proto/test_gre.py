@@ -458,3 +458,14 @@ def test_encap_then_decap_round_trips(backend, kind, n, key, seq, csum):
     r = gre.decap(s, p)
     assert type(r) is tuple and r[1].tunnel is p and s.to_bytes() == bytes(payload)
     s.kfree()
+
+
+def test_checksum_unnecessary_skips_the_gre_checksum(backend):
+    raw = bytearray(wire(TEB, chksum_present=1))
+    raw[38:40] = b"\x00\x01"  # a wrong GRE checksum
+    s = packet(backend, bytes(raw))
+    s.ip_summed = 1  # CHECKSUM_UNNECESSARY
+    assert type(gre.decap(s)) is tuple and s.ip_summed == CHECKSUM_NONE
+    s.kfree()
+    s = packet(backend, bytes(raw))
+    assert gre.decap(s) == Drop(DropReason.SKB_CSUM)

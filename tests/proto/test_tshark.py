@@ -8,8 +8,7 @@ import shutil
 import subprocess
 
 import pytest
-from scapy.layers.inet import IP, TCP, UDP
-from scapy.layers.inet6 import IPv6
+from scapy.layers.inet import IP, TCP
 from scapy.layers.l2 import Ether
 
 from skb.proto import gre, vlan, vxlan

@@ -681,3 +681,35 @@ def test_device_rcv_and_repr(backend):
         dev.tunnel("198.51.100.3")
     t = dev_with_fdb().tunnel("198.51.100.3", port=1, vni=2)
     assert (t.remote, t.port, t.vni) == (ip_bytes("198.51.100.3"), 1, 2)
+
+
+def test_a_checksum_the_device_vouched_for_is_not_summed(backend):
+    """skb_csum_unnecessary: CHECKSUM_UNNECESSARY (one level used up per
+    checksum) or a local CHECKSUM_PARTIAL packet skip the UDP check."""
+    raw = wire(udp_csum=True)
+    bad = edit_udp_check(raw, 0x1111)
+    s = packet(backend, bad)
+    s.ip_summed, s.csum_level = 1, 1  # CHECKSUM_UNNECESSARY, two levels
+    assert type(vxlan.decap(s, device())) is tuple
+    assert (s.ip_summed, s.csum_level) == (1, 0)
+    s.kfree()
+    s = packet(backend, bad)
+    s.ip_summed = 1
+    assert type(vxlan.decap(s, device())) is tuple
+    assert s.ip_summed == CHECKSUM_NONE  # the last verified level went to the outer UDP
+    s.kfree()
+    # a packet looped back before its UDP checksum was filled in
+    s = packet(backend, bad)
+    s.ip_summed, s.csum_start, s.csum_offset = CHECKSUM_PARTIAL, s.data_offset + 34, 6
+    assert type(vxlan.decap(s, device())) is tuple
+    s.kfree()
+    # a partial checksum that starts before the UDP header vouches for nothing
+    s = packet(backend, bad)
+    s.ip_summed, s.csum_start, s.csum_offset = CHECKSUM_PARTIAL, s.data_offset + 14, 10
+    assert vxlan.decap(s, device()) == Drop(DropReason.UDP_CSUM)
+
+
+def edit_udp_check(raw: bytes, value: int) -> bytes:
+    b = bytearray(raw)
+    b[40:42] = struct.pack("!H", value)
+    return bytes(b)
