@@ -92,6 +92,7 @@ from .headers import (
 )
 from .ip import (
     CHECKSUM_PARTIAL,
+    CHECKSUM_UNNECESSARY,
     PACKET_BROADCAST,
     PACKET_HOST,
     PACKET_MULTICAST,
@@ -456,7 +457,9 @@ def decap(s, devices: Union["VxlanDevice", Mapping[int, "VxlanDevice"]], *,
             return drop(s, DropReason.NOMEM)
         d = s.data
         hl = len(d)
-    pull_rcsum(s, inner)
+    if ip_summed == CHECKSUM_UNNECESSARY:
+        ip_summed = s.ip_summed  # the UDP check may have used the verified level up
+    pull_rcsum(s, inner, ip_summed)
     # d still maps the head: the inner frame is at d[inner:]
     s.vlan_proto = 0
     s.vlan_tci = 0
