@@ -87,6 +87,8 @@ static bool may_pull(struct sk_buff *skb, unsigned int len)
 	return pskb_may_pull(skb, len) == 1;
 }
 
+static struct sk_buff *skb_mac_gso_segment(struct sk_buff *skb, uint64_t features, int *err);
+
 /* ---------------------------------------------------------------------
  * TCP
  */
@@ -262,6 +264,215 @@ static struct sk_buff *udp_gso_segment(struct sk_buff *gso_skb, uint64_t feature
 	return segs;
 }
 
+/* ---------------------------------------------------------------------
+ * Tunnels: UDP (VXLAN and friends) and GRE.  The outer headers up to the
+ * inner mac header are pulled, the inner frame is segmented as if it were
+ * the packet, and each segment gets the outer headers back (skb_segment
+ * copied them in front of every segment) with its own lengths and
+ * checksums; the outer IP header is fixed by the caller on the way out.
+ * The device's encapsulation features are taken to be its features.
+ */
+
+/* Where a tunnel's GSO handler started, to put the skb back on failure. */
+struct tnl_saved {
+	uint16_t protocol, mac_header, mac_len;
+	unsigned int tnl_hlen;
+};
+
+/* Make the inner frame the packet: data, mac and network at its headers. */
+static void tnl_enter_inner(struct sk_buff *skb, struct tnl_saved *saved,
+			    unsigned int tnl_hlen, uint16_t new_protocol)
+{
+	struct skb_gso_cb cb = gso_cb(skb);
+
+	saved->protocol = skb->protocol;
+	saved->mac_header = skb->mac_header;
+	saved->mac_len = skb->mac_len;
+	saved->tnl_hlen = tnl_hlen;
+	skb->encapsulation = 0;
+	cb.encap_level = 0;
+	set_gso_cb(skb, &cb);
+	pull_header(skb, tnl_hlen);
+	skb_reset_mac_header(skb);
+	skb->network_header = skb->inner_network_header;
+	skb->mac_len = (uint16_t)(skb->inner_network_header - skb->inner_mac_header);
+	skb->protocol = new_protocol;
+}
+
+/* skb_gso_error_unwind: the inner segmentation failed. */
+static void tnl_error_unwind(struct sk_buff *skb, const struct tnl_saved *saved)
+{
+	skb->protocol = saved->protocol;
+	skb->encapsulation = 1;
+	skb->data -= saved->tnl_hlen;
+	skb->len += saved->tnl_hlen;
+	skb_reset_transport_header(skb);
+	skb->mac_header = saved->mac_header;
+	skb->network_header = (uint16_t)(saved->mac_header + saved->mac_len);
+	skb->mac_len = saved->mac_len;
+}
+
+/* skb_tnl_header_len: the outer headers in front of the inner mac header. */
+static unsigned int tnl_header_len(const struct sk_buff *skb)
+{
+	return (unsigned int)(skb->mac_header - gso_cb(skb).offset);
+}
+
+/*
+ * Give a segment of the inner frame its outer headers back: the inner
+ * offsets are recorded when the inner checksum is left to the device.
+ */
+static void tnl_restore_outer(struct sk_buff *seg, const struct tnl_saved *saved,
+			      unsigned int outer_hlen, unsigned int l4_offset)
+{
+	if (seg->ip_summed == CHECKSUM_PARTIAL) {
+		skb_reset_inner_headers(seg);
+		seg->encapsulation = 1;
+	}
+	seg->mac_len = saved->mac_len;
+	seg->protocol = saved->protocol;
+	seg->data -= outer_hlen;
+	seg->len += outer_hlen;
+	skb_reset_mac_header(seg);
+	seg->network_header = (uint16_t)(seg->mac_header + saved->mac_len);
+	seg->transport_header = (uint16_t)(seg->mac_header + l4_offset);
+	seg->hdr_set |= SKB_HDR_NETWORK | SKB_HDR_TRANSPORT;
+}
+
+/* __skb_udp_tunnel_segment: data at the outer UDP header. */
+static struct sk_buff *udp_tunnel_segment(struct sk_buff *skb, uint64_t features,
+					  bool is_ipv6, int *err)
+{
+	int64_t tnl_hlen = (int64_t)skb->inner_mac_header - skb->transport_header;
+	bool need_csum, offload_csum, gso_partial;
+	unsigned int outer_hlen, udp_offset, len;
+	struct sk_buff *segs, *seg;
+	struct tnl_saved saved;
+	uint16_t new_protocol;
+	uint32_t partial;
+	unsigned char *uh;
+
+	*err = SKB_EINVAL;
+	if (skb->inner_protocol_type != ENCAP_TYPE_ETHER) {
+		/* inner IP protocols (ENCAP_TYPE_IPPROTO) are not emulated */
+		*err = SKB_EPROTONOSUPPORT;
+		return NULL;
+	}
+	if (shinfo(skb)->gso_type & SKB_GSO_TUNNEL_REMCSUM) {
+		*err = SKB_EPROTONOSUPPORT;
+		return NULL;
+	}
+	if (!inner_mac_header_was_set(skb) || tnl_hlen < UDPH_LEN ||
+	    !may_pull(skb, (unsigned int)tnl_hlen))
+		return NULL;
+	uh = transport_hdr(skb);
+	/* the pseudo-header sum without its length term, re-added per segment */
+	if (shinfo(skb)->gso_type & SKB_GSO_PARTIAL)
+		partial = load16(uh + UDPH_LEN_FIELD);
+	else
+		partial = raw_be32(skb->len);
+	partial = csum_sub(load16(uh + UDPH_CHECK), partial);
+	new_protocol = skb->inner_protocol;
+	tnl_enter_inner(skb, &saved, (unsigned int)tnl_hlen, new_protocol);
+	skb->transport_header = skb->inner_transport_header;
+
+	need_csum = shinfo(skb)->gso_type & SKB_GSO_UDP_TUNNEL_CSUM;
+	skb->encap_hdr_csum = need_csum;
+	offload_csum = need_csum &&
+		       (features & (NETIF_F_HW_CSUM | (is_ipv6 ? NETIF_F_IPV6_CSUM :
+								 NETIF_F_IP_CSUM)));
+
+	segs = skb_mac_gso_segment(skb, features, err);
+	if (!segs) {
+		tnl_error_unwind(skb, &saved);
+		return NULL;
+	}
+	gso_partial = shinfo(segs)->gso_type & SKB_GSO_PARTIAL;
+	outer_hlen = tnl_header_len(skb);
+	udp_offset = outer_hlen - (unsigned int)tnl_hlen;
+	for (seg = segs; seg; seg = seg->next) {
+		tnl_restore_outer(seg, &saved, outer_hlen, udp_offset);
+		len = seg->len - udp_offset;
+		uh = transport_hdr(seg);
+		/* a GSO_PARTIAL segment's UDP length is one MSS worth */
+		if (gso_partial && shinfo(seg)->gso_size)
+			put_be16(uh + UDPH_LEN_FIELD,
+				 (uint16_t)(shinfo(seg)->gso_size + gso_cb(seg).offset -
+					    seg->transport_header));
+		else
+			put_be16(uh + UDPH_LEN_FIELD, (uint16_t)len);
+		if (!need_csum)
+			continue;
+		store16(uh + UDPH_CHECK,
+			(uint16_t)~csum_fold(csum_add(partial, raw_be32(len))));
+		if (seg->encapsulation || !offload_csum) {
+			uint16_t check = gso_make_checksum(seg,
+							   complement_check(load16(uh + UDPH_CHECK)));
+
+			store16(uh + UDPH_CHECK, check ? check : CSUM_MANGLED_0);
+		} else {
+			seg->ip_summed = CHECKSUM_PARTIAL;
+			seg->csum_start = seg->transport_header;
+			seg->csum_offset = UDPH_CHECK;
+		}
+	}
+	*err = SKB_OK;
+	return segs;
+}
+
+/* gre_gso_segment: data at the GRE header. */
+static struct sk_buff *gre_gso_segment(struct sk_buff *skb, uint64_t features, int *err)
+{
+	int64_t tnl_hlen = (int64_t)skb->inner_mac_header - skb->transport_header;
+	unsigned int outer_hlen, gre_offset, adj;
+	bool need_csum, offload_csum, gso_partial;
+	struct sk_buff *segs, *seg;
+	struct tnl_saved saved;
+	unsigned char *greh;
+
+	*err = SKB_EINVAL;
+	if (!skb->encapsulation || !inner_mac_header_was_set(skb) || tnl_hlen < GREH_LEN ||
+	    !may_pull(skb, (unsigned int)tnl_hlen))
+		return NULL;
+	tnl_enter_inner(skb, &saved, (unsigned int)tnl_hlen, skb->inner_protocol);
+
+	need_csum = shinfo(skb)->gso_type & SKB_GSO_GRE_CSUM;
+	skb->encap_hdr_csum = need_csum;
+	offload_csum = need_csum && (features & NETIF_F_HW_CSUM);
+
+	segs = skb_mac_gso_segment(skb, features, err);
+	if (!segs) {
+		tnl_error_unwind(skb, &saved);
+		return NULL;
+	}
+	gso_partial = shinfo(segs)->gso_type & SKB_GSO_PARTIAL;
+	outer_hlen = tnl_header_len(skb);
+	gre_offset = outer_hlen - (unsigned int)tnl_hlen;
+	for (seg = segs; seg; seg = seg->next) {
+		tnl_restore_outer(seg, &saved, outer_hlen, gre_offset);
+		if (!need_csum)
+			continue;
+		greh = transport_hdr(seg);
+		store16(greh + GREH_CSUM, 0);
+		if (gso_partial && shinfo(seg)->gso_size) {
+			/* the sum covers the real length; the header one MSS */
+			adj = seg->len + data_off(seg) - (unsigned int)gso_cb(seg).offset -
+			      shinfo(seg)->gso_size;
+			store16(greh + GREH_CSUM, (uint16_t)~csum_fold(raw_be32(adj)));
+		}
+		store16(greh + GREH_CSUM + 2, 0);
+		if (seg->encapsulation || !offload_csum) {
+			store16(greh + GREH_CSUM, gso_make_checksum(seg, 0));
+		} else {
+			seg->ip_summed = CHECKSUM_PARTIAL;
+			seg->csum_start = seg->transport_header;
+			seg->csum_offset = GREH_CSUM;
+		}
+	}
+	*err = SKB_OK;
+	return segs;
+}
+
 /*
  * udp4_ufo_fragment: UDP_L4 datagrams, or legacy UFO, which checksums the
  * whole datagram in software and lets inet_gso_segment turn the segments
@@ -276,10 +487,8 @@ static struct sk_buff *udp4_gso_segment(struct sk_buff *skb, uint64_t features, 
 
 	*err = SKB_EINVAL;
 	if (skb->encapsulation &&
-	    (shinfo(skb)->gso_type & (SKB_GSO_UDP_TUNNEL | SKB_GSO_UDP_TUNNEL_CSUM))) {
-		*err = SKB_EPROTONOSUPPORT;
-		return NULL;
-	}
+	    (shinfo(skb)->gso_type & (SKB_GSO_UDP_TUNNEL | SKB_GSO_UDP_TUNNEL_CSUM)))
+		return udp_tunnel_segment(skb, features, false, err);
 	if (!(shinfo(skb)->gso_type & (SKB_GSO_UDP | SKB_GSO_UDP_L4)) || !may_pull(skb, UDPH_LEN))
 		return NULL;
 	if (shinfo(skb)->gso_type & SKB_GSO_UDP_L4)
@@ -298,18 +507,25 @@ static struct sk_buff *udp4_gso_segment(struct sk_buff *skb, uint64_t features, 
 				  (uint32_t)csum);
 	store16(uh + UDPH_CHECK, check ? check : CSUM_MANGLED_0);
 	skb->ip_summed = CHECKSUM_UNNECESSARY;
-	return skb_segment(skb, features | NETIF_F_HW_CSUM, err);
+	/* without an outer checksum to fill, the segments need no more */
+	if (!skb->encap_hdr_csum)
+		features |= NETIF_F_HW_CSUM;
+	return skb_segment(skb, features, err);
 }
 
 static struct sk_buff *udp6_gso_segment(struct sk_buff *skb, uint64_t features, int *err)
 {
 	*err = SKB_EINVAL;
+	if (skb->encapsulation &&
+	    (shinfo(skb)->gso_type & (SKB_GSO_UDP_TUNNEL | SKB_GSO_UDP_TUNNEL_CSUM)))
+		return udp_tunnel_segment(skb, features, true, err);
+	if (!(shinfo(skb)->gso_type & (SKB_GSO_UDP | SKB_GSO_UDP_L4)) || !may_pull(skb, UDPH_LEN))
+		return NULL;
 	if (!(shinfo(skb)->gso_type & SKB_GSO_UDP_L4)) {
+		/* IPv6 UFO (fragment headers inserted per segment) is not emulated */
 		*err = SKB_EPROTONOSUPPORT;
 		return NULL;
 	}
-	if (!may_pull(skb, UDPH_LEN))
-		return NULL;
 	return udp_gso_segment(skb, features, err);
 }
 
@@ -405,6 +621,8 @@ static struct sk_buff *inet_gso_segment(struct sk_buff *skb, uint64_t features, 
 		segs = tcp4_gso_segment(skb, features, err);
 	else if (proto == IPPROTO_UDP)
 		segs = udp4_gso_segment(skb, features, err);
+	else if (proto == IPPROTO_GRE)
+		segs = gre_gso_segment(skb, features, err);
 	if (!segs) {
 		if (!*err)
 			skb->network_header = (uint16_t)(skb->mac_header + f.nhoff);
@@ -416,7 +634,27 @@ static struct sk_buff *inet_gso_segment(struct sk_buff *skb, uint64_t features, 
 	return segs;
 }
 
-/* ipv6_gso_segment: data at the IPv6 header (no extension headers). */
+/*
+ * ipv6_gso_pull_exthdrs: step over hop-by-hop, routing and destination
+ * options headers (the ones GSO may replicate) to the upper protocol.
+ */
+static unsigned int ipv6_gso_pull_exthdrs(struct sk_buff *skb, unsigned int proto)
+{
+	unsigned int len;
+
+	while (proto == NEXTHDR_HOP || proto == NEXTHDR_ROUTING || proto == NEXTHDR_DEST) {
+		if (!may_pull(skb, 8))
+			break;
+		len = (skb->data[1] + 1u) * 8u;
+		if (!may_pull(skb, len))
+			break;
+		proto = skb->data[0];
+		pull_header(skb, len);
+	}
+	return proto;
+}
+
+/* ipv6_gso_segment: data at the IPv6 header. */
 static struct sk_buff *ipv6_gso_segment(struct sk_buff *skb, uint64_t features, int *err)
 {
 	struct sk_buff *segs = NULL, *seg;
@@ -436,12 +674,15 @@ static struct sk_buff *ipv6_gso_segment(struct sk_buff *skb, uint64_t features, 
 	set_gso_cb(skb, &cb);
 	proto = network_hdr(skb)[IP6H_NEXTHDR];
 	pull_header(skb, IP6H_LEN);
+	proto = ipv6_gso_pull_exthdrs(skb, proto);
 	skb_reset_transport_header(skb);
 	*err = SKB_EPROTONOSUPPORT;
 	if (proto == IPPROTO_TCP)
 		segs = tcp6_gso_segment(skb, features, err);
 	else if (proto == IPPROTO_UDP)
 		segs = udp6_gso_segment(skb, features, err);
+	else if (proto == IPPROTO_GRE)
+		segs = gre_gso_segment(skb, features, err);
 	if (!segs) {
 		if (!*err)
 			skb->network_header = (uint16_t)(skb->mac_header + nhoff);
@@ -476,7 +717,7 @@ static struct sk_buff *skb_mac_gso_segment(struct sk_buff *skb, uint64_t feature
 	struct sk_buff *segs = NULL;
 
 	*err = SKB_EINVAL;
-	if (!type || vlan_depth < 0 || (unsigned int)vlan_depth > headlen(skb))
+	if (!type)
 		return NULL;
 	pull_header(skb, (unsigned int)vlan_depth);
 	*err = SKB_EPROTONOSUPPORT;
@@ -559,6 +800,8 @@ static unsigned int gso_transport_seglen(const struct sk_buff *skb)
 			thlen += (skb->head[skb->inner_transport_header + TCPH_DOFF] >> 4) * 4u;
 	} else if (sh->gso_type & (SKB_GSO_TCPV4 | SKB_GSO_TCPV6)) {
 		thlen = (skb->head[skb->transport_header + TCPH_DOFF] >> 4) * 4u;
+	} else if (sh->gso_type & SKB_GSO_SCTP) {
+		thlen = SCTPH_LEN;
 	} else if (sh->gso_type & SKB_GSO_UDP_L4) {
 		thlen = UDPH_LEN;
 	}
@@ -585,8 +828,12 @@ static bool gso_headers_readable(const struct sk_buff *skb)
 {
 	uint32_t th = skb->encapsulation ? skb->inner_transport_header : skb->transport_header;
 
-	return transport_header_was_set(skb) && th + TCPH_LEN <= skb->tail &&
-	       skb->transport_header <= skb->tail;
+	if (!transport_header_was_set(skb) || skb->transport_header > skb->tail)
+		return false;
+	/* only TCP's header length is read from the packet */
+	if (shinfo(skb)->gso_type & (SKB_GSO_TCPV4 | SKB_GSO_TCPV6))
+		return th + TCPH_LEN <= skb->tail;
+	return true;
 }
 
 /**

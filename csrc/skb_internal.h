@@ -117,6 +117,11 @@ static inline bool transport_header_was_set(const struct sk_buff *skb)
 	return skb->transport_header != SKB_HEADER_UNSET;
 }
 
+static inline bool inner_mac_header_was_set(const struct sk_buff *skb)
+{
+	return skb->inner_mac_header != SKB_HEADER_UNSET;
+}
+
 static inline bool cloned_nocheck(const struct sk_buff *skb)
 {
 	return skb->cloned && (shinfo(skb)->dataref & SKB_DATAREF_MASK) != 1;

@@ -286,6 +286,7 @@ struct sk_buff {
 	uint8_t l4_hash;
 	uint8_t sw_hash;
 	uint8_t csum_valid;
+	uint8_t encap_hdr_csum;
 	union {
 		uint32_t csum;
 		struct {

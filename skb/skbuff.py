@@ -80,6 +80,9 @@ _clone = lib.skbpy_clone
 _map = lib.skbpy_map
 _unmap = lib.skbpy_unmap
 _release = lib.skbpy_release
+_expand_head = lib.pskb_expand_head
+_cow = lib.skb_cow
+_cow_head = lib.skb_cow_head
 
 _err = ffi.new("int *")
 _segs = ffi.new("struct sk_buff **[1]")
@@ -516,6 +519,12 @@ class SkBuff:
         v = lib.skb_fclone_ref(self._cd)
         return None if v < 0 else v
 
+    @property
+    def head_id(self) -> int:
+        """An identifier of the head allocation: skbs sharing their data
+        (clones, fclone companions) have equal head_id."""
+        return int(ffi.cast("uintptr_t", self._cd.head))
+
     ip_summed = _field("ip_summed", "CHECKSUM_NONE/UNNECESSARY/COMPLETE/PARTIAL.", 2)
     csum = _field("csum", "The 32-bit checksum (shares storage with csum_start/offset).", 32)
     csum_start = _field("csum_start", "Checksum start, an offset from head.", 16)
@@ -529,6 +538,9 @@ class SkBuff:
     priority = _field("priority", "Queueing priority.", 32)
     mark = _field("mark", "Generic packet mark.", 32)
     hash = _field("hash", "The flow hash.", 32)
+    l4_hash = _field("l4_hash", "hash covers the ports (skb_get_hash caches it).", 1)
+    sw_hash = _field("sw_hash", "hash was computed in software (skb_get_hash caches "
+                     "it).", 1)
     pkt_type = _field("pkt_type", "PACKET_HOST and friends.", 3)
     queue_mapping = _field("queue_mapping", "The transmit queue.", 16)
 
@@ -702,21 +714,27 @@ class SkBuff:
 
     def expand_head(self, nhead: int = 0, ntail: int = 0) -> None:
         """pskb_expand_head: reallocate the head with nhead/ntail more bytes."""
-        nhead, ntail = self._ints(nhead, ntail)
-        self._status(lib.pskb_expand_head(self._cd, nhead, ntail), "pskb_expand_head",
-                     f"nhead={nhead}, ntail={ntail}")
+        if type(nhead) is not int or type(ntail) is not int:
+            nhead, ntail = self._ints(nhead, ntail)
+        r = _expand_head(self._cd, nhead, ntail)
+        if r:
+            self._status(r, "pskb_expand_head", f"nhead={nhead}, ntail={ntail}")
 
     def cow(self, headroom: int = 0) -> None:
         """skb_cow: private head and data with at least headroom in front."""
         if type(headroom) is not int:
             headroom = self._int(headroom)
-        self._status(lib.skb_cow(self._cd, headroom), "skb_cow", headroom)
+        r = _cow(self._cd, headroom)
+        if r:
+            self._status(r, "skb_cow", headroom)
 
     def cow_head(self, headroom: int = 0) -> None:
         """skb_cow_head: private header area with at least headroom."""
         if type(headroom) is not int:
             headroom = self._int(headroom)
-        self._status(lib.skb_cow_head(self._cd, headroom), "skb_cow_head", headroom)
+        r = _cow_head(self._cd, headroom)
+        if r:
+            self._status(r, "skb_cow_head", headroom)
 
     def _replace(self, p, st: int, op: str) -> "SkBuff":
         """Result of unshare/share_check: self, or a new skb after Python's
@@ -987,6 +1005,12 @@ class SkBuff:
         if r:
             self._raise(r, "skb_tnl_push")
 
+    def clear_hash(self) -> None:
+        """skb_clear_hash: forget the flow hash (a tunnel end calls it when
+        the packet it decapsulated becomes a new flow)."""
+        cd = self._cd
+        cd.hash = cd.l4_hash = cd.sw_hash = 0
+
     def ensure_writable(self, n: int) -> None:
         """skb_ensure_writable: make the first n bytes linear and private
         (MemoryError when the packet is shorter or memory runs out)."""
@@ -1126,6 +1150,18 @@ class SkBuff:
         self._set_shinfo("gso_type", value, 32)
 
     # ------------------------------------------------------------------
+
+    def draw(self, width: int = 100) -> str:
+        """The classic sk_buff picture as text (``skb.viz.draw``)."""
+        from . import viz  # drawings are optional: loaded on first use
+
+        return viz.draw(self, width=width)
+
+    def to_svg(self) -> str:
+        """The classic sk_buff picture as an SVG document (``skb.viz.to_svg``)."""
+        from . import viz
+
+        return viz.to_svg(self)
 
     def __repr__(self) -> str:
         cd = self._cd

@@ -42,7 +42,8 @@ FIELDS = (
     ("ip_summed", 2), ("csum", 32), ("csum_start", 16), ("csum_offset", 16),
     ("csum_level", 2), ("protocol", 16), ("inner_protocol", 16),
     ("encapsulation", 1), ("vlan_proto", 16), ("vlan_tci", 16),
-    ("priority", 32), ("mark", 32), ("hash", 32), ("pkt_type", 3),
+    ("priority", 32), ("mark", 32), ("hash", 32), ("l4_hash", 1), ("sw_hash", 1),
+    ("pkt_type", 3),
     ("queue_mapping", 16),
 )
 METADATA = tuple(name for name, _ in FIELDS)

@@ -127,6 +127,35 @@ def test_get_hash_ipv4_tcp_is_the_documented_key_and_is_cached():
     s.kfree()
 
 
+def test_get_hash_records_how_it_was_made():
+    s = make(ipv4_frame())
+    assert (s.hash, s.sw_hash, s.l4_hash) == (0, 0, 0)
+    h = s.get_hash()
+    assert (s.hash, s.sw_hash, s.l4_hash) == (h, 1, 1)
+    c = s.clone()
+    assert (c.hash, c.sw_hash, c.l4_hash) == (h, 1, 1)
+    c.kfree()
+    s.kfree()
+    f = make(ipv4_frame(frag=0x2000))
+    f.get_hash()
+    assert (f.sw_hash, f.l4_hash) == (1, 0)
+    f.kfree()
+
+
+def test_a_hash_set_by_hand_is_not_a_cached_one_and_clear_hash_forgets():
+    s = make(ipv4_frame())
+    h = flow_hash(0x0800, 6, A, B, 1234 << 16 | 80)
+    s.hash = 12345
+    assert s.get_hash() == h
+    s.hash = 777
+    s.sw_hash = 1  # as skb_set_hash would leave it: trusted
+    assert s.get_hash() == 777
+    s.clear_hash()
+    assert (s.hash, s.sw_hash, s.l4_hash) == (0, 0, 0)
+    assert s.get_hash() == h
+    s.kfree()
+
+
 def test_get_hash_is_symmetric():
     fwd = make(ipv4_frame(A, B, 17, 5000, 53))
     rev = make(ipv4_frame(B, A, 17, 53, 5000))

@@ -527,3 +527,14 @@ def test_view_taken_while_private_stays_writable_after_clone():
     assert s.data.readonly is True
     c.kfree()
     s.kfree()
+
+
+def test_head_id_tells_which_skbs_share_their_data():
+    s = skb.alloc_skb(64)
+    c = s.clone()
+    other = skb.alloc_skb(64)
+    assert s.head_id == c.head_id != other.head_id
+    c.expand_head(0, 0)  # a private head of its own
+    assert c.head_id != s.head_id
+    for x in (s, c, other):
+        x.kfree()

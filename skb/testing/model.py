@@ -438,7 +438,7 @@ class SkBuff:
     __slots__ = (
         "_head", "_data", "_tail", "_len", "_data_len", "_mac_len", "_hdr_len",
         "_truesize", "_users", "_py_refs", "_cloned", "_nohdr", "_fclone", "_pair",
-        "_listed",
+        "_listed", "_seg",
     ) + _HEADER_FIELDS
 
     def __init__(self) -> None:
@@ -458,6 +458,7 @@ class SkBuff:
         s._fclone = SKB_FCLONE_UNAVAILABLE
         s._pair = None
         s._listed = False
+        s._seg = None  # (segment list, index) for a segment (model_gso)
         for name in _HEADER_FIELDS:
             setattr(s, name, 0)
         s._cb = bytes(48)
@@ -1621,6 +1622,35 @@ class SkBuff:
         return delta
 
     # ------------------------------------------------------------------
+    # segmentation: the bodies are in model_gso.py
+
+    def segment(self, features: int) -> list["SkBuff"]:
+        """skb_segment (see model_gso.skb_segment)."""
+        return _gso.skb_segment(self, features)
+
+    @property
+    def next(self) -> Optional["SkBuff"]:
+        """The next segment, for a segment of a segment list (else None)."""
+        return _gso.seg_next(self)
+
+    @property
+    def prev(self) -> Optional["SkBuff"]:
+        """For the first segment of a list, the last one (else None)."""
+        return _gso.seg_prev(self)
+
+    def is_gso(self) -> bool:
+        return self._head.gso_size != 0
+
+    def gso_reset(self) -> None:
+        _gso.gso_reset(self)
+
+    def gso_validate_network_len(self, mtu: int) -> bool:
+        return _gso.gso_validate_network_len(self, mtu)
+
+    def gso_validate_mac_len(self, length: int) -> bool:
+        return _gso.gso_validate_mac_len(self, length)
+
+    # ------------------------------------------------------------------
 
     def __repr__(self) -> str:
         fclone = ("", " fclone=orig", " fclone=clone")[self._fclone]
@@ -1670,6 +1700,19 @@ def _kill_public_names(cls: type, base: type, double_free: tuple[str, ...]) -> N
     for name in dir(base):
         if not name.startswith("_"):
             setattr(cls, name, dead(name, getattr(base, name)))
+
+
+from . import model_gso as _gso  # noqa: E402  (it imports this module)
+
+_GSO_NAMES = ("GSO_BY_FRAGS", "NETIF_F", "SKB_GSO", "gso_segment")
+
+
+def __getattr__(name: str) -> object:
+    """The segmentation names, from model_gso (looked up late, so either
+    module may be imported first; model_gso.__all__ lists them)."""
+    if name in _GSO_NAMES:
+        return getattr(_gso, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 _kill_public_names(_FreedSkBuff, SkBuff, ("kfree", "consume"))

@@ -1,0 +1,1 @@
+"""Benchmarks (a package so their module names cannot clash with tests/)."""
