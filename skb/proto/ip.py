@@ -62,7 +62,6 @@ IPH_WORDS = struct.Struct("!10H")
 IP6H = struct.Struct("!IHBB16s16s")
 U16 = struct.Struct("!H")
 U16_LE = struct.Struct("<H")
-U32 = struct.Struct("!I")
 
 _DROPS = {reason: Drop(reason) for reason in DropReason}
 
@@ -279,17 +278,6 @@ def outer_rcv(s, want_proto: int, allow_ipv6: bool) -> Union[tuple, DropReason]:
     return DropReason.UNHANDLED_PROTO
 
 
-def inet_may_pull(s, protocol: int, nh: int) -> bool:
-    """pskb_inet_may_pull: the base IPv4/IPv6 header at nh is linear."""
-    if protocol == ETH_P_IP:
-        need = nh + 20
-    elif protocol == ETH_P_IPV6:
-        need = nh + 40
-    else:
-        return True
-    return s.headlen >= need or s.may_pull(need)
-
-
 def _set_inner_ecn(s, protocol: int, nh: int, ecn: int) -> None:
     """Give the inner IPv4/IPv6 header at nh the ECN codepoint ecn (fixing
     the IPv4 header checksum), after making it writable."""
@@ -433,7 +421,7 @@ __all__ = [
     "IP_DEFAULT_TTL", "IPV6_DEFAULT_HOPLIMIT", "LinkStats", "PACKET_BROADCAST",
     "PACKET_HOST", "PACKET_MULTICAST", "PACKET_OTHERHOST", "csum_add", "csum_block_add",
     "csum_block_sub", "csum_fold", "csum_sub", "csum_unnecessary", "drop", "ecn_decapsulate",
-    "ecn_encapsulate", "eth_type_trans", "inet_may_pull", "inner_dsfield",
+    "ecn_encapsulate", "eth_type_trans", "inner_dsfield",
     "inner_ip_facts", "ipv4_header", "ipv6_header", "is_multicast", "multicast_mac",
     "outer_rcv", "postpull_rcsum", "postpush_rcsum", "pull_rcsum", "trim_rcsum",
     "vlan_inet_prepare", "vlan_protocol_depth",
