@@ -302,6 +302,8 @@ class GreTunnel:
         if not self._templated:
             raise ValueError("this tunnel builds headers per packet (TTL/TOS inherit or "
                              "nopmtudisc): use xmit")
+        if not self.tap and proto is None:
+            raise ValueError("a GRE (not tap) burst needs the payload protocol")
         t = self.template(ETH_P_TEB if self.tap else proto)
         failed = t.push_burst(skbs)
         self.stats.tx_packets += len(skbs) - len(failed)

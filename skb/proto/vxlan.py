@@ -91,6 +91,7 @@ from .headers import (
     wsum_to_be,
 )
 from .ip import (
+    CHECKSUM_COMPLETE,
     CHECKSUM_PARTIAL,
     CHECKSUM_UNNECESSARY,
     PACKET_BROADCAST,
@@ -386,7 +387,7 @@ def decap(s, devices: Union["VxlanDevice", Mapping[int, "VxlanDevice"]], *,
     Returns ``(s, VxlanInfo)`` with the inner frame at data, or
     ``Drop(reason)`` with s freed.  The device learns the inner source MAC
     when it learns, and counts."""
-    if isinstance(devices, VxlanDevice):
+    if type(devices) is VxlanDevice or isinstance(devices, VxlanDevice):
         table = devices._table
         if port is None:
             port = devices.port
@@ -459,7 +460,10 @@ def decap(s, devices: Union["VxlanDevice", Mapping[int, "VxlanDevice"]], *,
         hl = len(d)
     if ip_summed == CHECKSUM_UNNECESSARY:
         ip_summed = s.ip_summed  # the UDP check may have used the verified level up
-    pull_rcsum(s, inner, ip_summed)
+    if ip_summed >= CHECKSUM_COMPLETE:
+        pull_rcsum(s, inner, ip_summed)
+    else:
+        s.pull(inner)  # skb_pull_rcsum has nothing to adjust
     # d still maps the head: the inner frame is at d[inner:]
     s.vlan_proto = 0
     s.vlan_tci = 0

@@ -262,6 +262,15 @@ def test_burst(backend):
     assert burst.o_seqno == 5 and burst.stats.tx_packets == 5
     with pytest.raises(ValueError, match="per packet"):
         tunnel(ttl=0).xmit_burst([])
+    with pytest.raises(ValueError, match="payload protocol"):
+        tunnel().xmit_burst([])
+    l3 = tunnel(seq=True)
+    c = [inner(backend, IP6) for _ in range(3)]
+    assert l3.xmit_burst(c, 0x86DD) == []
+    assert [Ether(s.to_bytes())[GRE].sequence_number for s in c] == [0, 1, 2]
+    assert all(Ether(s.to_bytes())[GRE].proto == 0x86DD for s in c)
+    for s in c:
+        s.kfree()
     for s in a + b:
         s.kfree()
 
