@@ -121,3 +121,10 @@ def pcap_frames(data: bytes) -> list[bytes]:
         at += incl
     assert at == len(data)
     return frames
+
+
+def eth():
+    """An Ethernet layer with fixed addresses (scapy would look one up)."""
+    from scapy.layers.l2 import Ether
+
+    return Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")

@@ -14,7 +14,7 @@ from scapy.layers.vxlan import VXLAN
 
 from skb.proto import headers as H
 
-from .protohelp import l4_ok, ones, packet
+from .protohelp import eth, l4_ok, ones, packet
 
 MAC1, MAC2 = "02:00:00:00:01:01", "02:00:00:00:01:02"
 
@@ -83,7 +83,7 @@ def test_options_stop_at_end_of_list():
 
 
 def test_ipv6_udp_icmp_views():
-    raw = bytes(Ether() / IPv6(src="2001:db8::1", dst="2001:db8::2", tc=0xA5, fl=0x12345,
+    raw = bytes(eth() / IPv6(src="2001:db8::1", dst="2001:db8::2", tc=0xA5, fl=0x12345,
                                hlim=9) / UDP(sport=5, dport=6) / b"abc")
     buf = bytearray(raw)
     ip6 = H.IPv6(buf, 14)
@@ -272,7 +272,7 @@ def test_ip_send_check_matches_scapy():
 def test_udp_checksum_helpers_agree_with_scapy(backend, frags, v6):
     L3 = (IPv6(src="2001:db8::7", dst="2001:db8::9") if v6 else
           IP(src="10.9.8.7", dst="10.1.2.3"))
-    pkt = Ether() / L3 / UDP(sport=1000, dport=2000) / (b"0123456789" * 5 + b"odd")
+    pkt = eth() / L3 / UDP(sport=1000, dport=2000) / (b"0123456789" * 5 + b"odd")
     raw = bytes(pkt)
     off = 54 if v6 else 34
     src, dst = (bytes(raw[22:38]), bytes(raw[38:54])) if v6 else (raw[26:30], raw[30:34])
@@ -326,10 +326,10 @@ def test_sum_helpers_fold_and_swap():
 
 def test_walk_lists_headers_through_tunnels(backend):
     inner = Ether(src=MAC1, dst=MAC2) / IP() / TCP()
-    vx = Ether() / IP() / UDP(dport=4789) / VXLAN(vni=5) / inner
-    gr = Ether() / IP() / GRE(proto=0x6558, key_present=1, key=3) / Ether() / Dot1Q(vlan=9) / \
+    vx = eth() / IP() / UDP(dport=4789) / VXLAN(vni=5) / inner
+    gr = eth() / IP() / GRE(proto=0x6558, key_present=1, key=3) / eth() / Dot1Q(vlan=9) / \
         IPv6() / UDP()
-    nested = Ether() / IP() / GRE() / IP() / GRE() / IP() / ICMP()
+    nested = eth() / IP() / GRE() / IP() / GRE() / IP() / ICMP()
     for pkt, names in ((vx, ["Ethernet", "IPv4", "Udp", "Vxlan", "Ethernet", "IPv4", "Tcp"]),
                        (gr, ["Ethernet", "IPv4", "Gre", "Ethernet", "Vlan", "IPv6", "Udp"]),
                        (nested, ["Ethernet", "IPv4", "Gre", "IPv4", "Gre", "IPv4", "Icmp"])):

@@ -10,7 +10,7 @@ from scapy.layers.l2 import Dot1AD, Dot1Q, Ether
 from skb.proto import ip as P
 from skb.proto.headers import ip_bytes, mac_bytes
 
-from .protohelp import packet
+from .protohelp import eth, packet
 
 M32 = 0xFFFFFFFF
 
@@ -55,9 +55,9 @@ def test_eth_type_trans_of_an_802_3_length():
 
 
 @pytest.mark.parametrize("frame, proto, want", [
-    (Ether() / IP() / UDP(), 0x0800, (14, 0x0800)),
-    (Ether() / IPv6() / UDP(), 0x86DD, (14, 0x86DD)),
-    (Ether() / Dot1AD(vlan=1) / Dot1Q(vlan=2) / IP(), 0x88A8, (22, 0x0800)),
+    (eth() / IP() / UDP(), 0x0800, (14, 0x0800)),
+    (eth() / IPv6() / UDP(), 0x86DD, (14, 0x86DD)),
+    (eth() / Dot1AD(vlan=1) / Dot1Q(vlan=2) / IP(), 0x88A8, (22, 0x0800)),
     (Ether(type=0x0806) / (b"\0" * 28), 0x0806, (14, 0x0806)),
 ])
 def test_vlan_inet_prepare(backend, frame, proto, want):
@@ -69,10 +69,10 @@ def test_vlan_inet_prepare(backend, frame, proto, want):
 
 
 def test_vlan_inet_prepare_refuses_a_short_frame(backend):
-    s = packet(backend, bytes(Ether() / IP())[:30], protocol=0x0800)
+    s = packet(backend, bytes(eth() / IP())[:30], protocol=0x0800)
     assert P.vlan_inet_prepare(s) is None
     s.kfree()
-    s = packet(backend, bytes(Ether() / Dot1Q(vlan=1))[:16], protocol=0x8100)
+    s = packet(backend, bytes(eth() / Dot1Q(vlan=1))[:16], protocol=0x8100)
     assert P.vlan_inet_prepare(s) == (14, 0)  # the tag cannot be read: nothing behind it
     s.kfree()
 
@@ -81,10 +81,10 @@ def test_inner_ip_facts(backend):
     for frame, want in ((IP(tos=0xB9, flags="DF", ttl=9), (0xB9, True, 9)),
                         (IP(tos=0x02, ttl=200), (0x02, False, 200)),
                         (IPv6(tc=0x3C, hlim=7), (0x3C, True, 7))):
-        s = packet(backend, bytes(Ether() / frame))
+        s = packet(backend, bytes(eth() / frame))
         assert P.inner_ip_facts(s, 0x0800 if IP in frame else 0x86DD, 14) == want
         s.kfree()
-    s = packet(backend, bytes(Ether() / IP()))
+    s = packet(backend, bytes(eth() / IP()))
     assert P.inner_ip_facts(s, 0x0806, 14) == (0, False, 0)
     assert P.inner_ip_facts(s, 0x86DD, 14) == (0, False, 0)  # version 4 bytes: not IPv6
     s.kfree()
