@@ -733,11 +733,13 @@ def test_udp_tunnel_is_eprotonosupport():
     for mod in (model, skb):
         s, _ = build(mod, shape)
         s.encapsulation = 1
-        with pytest.raises(SkbSegmentError) as e:
-            mod.gso_segment(s, F.SG)
-        assert e.value.errno == errno.EPROTONOSUPPORT
-        assert s.data_offset == s.mac_header
-        s.kfree()
+        try:
+            with pytest.raises(SkbSegmentError) as e:
+                mod.gso_segment(s, F.SG)
+            assert e.value.errno == errno.EPROTONOSUPPORT
+            assert s.data_offset == s.mac_header
+        finally:
+            s.kfree()
 
 
 def headers_only(n: int = 3000, mss: int = 1000) -> Shape:
