@@ -565,7 +565,12 @@ class VxlanDevice:
     and a frame is then sent to each.  With ``learning`` the source MAC of
     every received frame is recorded against the outer source address
     (vxlan_snoop).  ``mac`` is the device's own address (random when not
-    given, as eth_hw_addr_random).  ``stats`` holds the counters.
+    given, as eth_hw_addr_random); ``src_mac`` and ``dst_mac`` the outer
+    Ethernet addresses (the lower device's, by default the device's own,
+    and the next hop's; a multicast remote gets the group's).  The other
+    keywords are VxlanTunnel's, for every remote; ``reserved_bits`` are the
+    (flag word, VNI word) bits that make a received header invalid.
+    ``stats`` holds the counters.
     """
 
     def __init__(self, vni: int, local, *, remote=None, group=None,
