@@ -11,7 +11,7 @@ left CHECKSUM_PARTIAL.  The input is rebuilt before each round and the
 segments are freed after it, both outside the timed part.
 
 The same packet in VXLAN (Ethernet / IPv4 / UDP with checksum / VXLAN
-outside, SKB_GSO_UDP_TUNNEL_CSUM), as the engine's tnl_push leaves it: 46
+outside, SKB_GSO_UDP_TUNNEL_CSUM, pushed by tnl_push outside the timing): 46
 segments, each with the outer UDP length and checksum of its own, (a) all
 checksums in software and (b) the inner one left CHECKSUM_PARTIAL, the outer
 one computed over it (local checksum offload).
@@ -112,59 +112,24 @@ def _input(lib, pages):
     return s
 
 
-def _vxlan() -> tuple[bytes, dict]:
-    """The super-packet's headers behind VXLAN's, and its fields, as the
-    engine's tnl_push leaves them (the twin has no tnl_push: both inputs are
-    written from these)."""
+def _vxlan() -> TunnelTemplate:
+    """Ethernet / IPv4 / UDP (checksum) / VXLAN outer headers."""
     eth = bytes.fromhex("0200000000bb" "0200000000aa" "0800")
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 0, 0, 0x4000, 64, 17, 0,
                      bytes([203, 0, 113, 1]), bytes([203, 0, 113, 2]))
     udp = struct.pack("!HHHH", 0, 4789, 0, 0)
     vxlan = struct.pack("!II", 0x08000000, 42 << 8)
-    template = TunnelTemplate(eth + ip + udp + vxlan, 14, 34, udp=True, csum=True,
-                              gso_type=SKB_GSO.UDP_TUNNEL | SKB_GSO.UDP_TUNNEL_CSUM)
-    pages = _pages(skb)
-    s = _input(skb, pages)
-    try:
-        s.tnl_push(template)
-        d = s.data_offset
-        fields = {name: getattr(s, name) - d for name in (
-            "network_header", "transport_header", "inner_mac_header",
-            "inner_network_header", "inner_transport_header", "csum_start")}
-        fields.update({name: getattr(s, name) for name in (
-            "protocol", "inner_protocol", "encapsulation", "gso_type", "csum_offset")})
-        return s.copy_bits(0, s.headlen), fields
-    finally:
-        s.kfree()
-        for p in pages:
-            p.put()
+    return TunnelTemplate(eth + ip + udp + vxlan, 14, 34, udp=True, csum=True,
+                          gso_type=SKB_GSO.UDP_TUNNEL | SKB_GSO.UDP_TUNNEL_CSUM)
 
 
-VXLAN_HDR, VXLAN_FIELDS = _vxlan()
-OUTER = len(VXLAN_HDR) - HLEN   # 50
+OUTER = len(_vxlan().header)    # 50
 
 
 def _tunnel_input(lib, pages):
-    """The super-packet in VXLAN, written from the engine's tnl_push."""
-    s = lib.alloc_skb(len(VXLAN_HDR))
-    s.put_data(VXLAN_HDR)
-    for i, p in enumerate(pages):
-        p.get()
-        s.add_rx_frag(i, p, 0, FRAG, FRAG)
-    s.reset_mac_header()
-    f = VXLAN_FIELDS
-    s.set_network_header(f["network_header"])
-    s.set_transport_header(f["transport_header"])
-    s.set_inner_mac_header(f["inner_mac_header"])
-    s.set_inner_network_header(f["inner_network_header"])
-    s.set_inner_transport_header(f["inner_transport_header"])
-    s.protocol, s.inner_protocol, s.encapsulation = (f["protocol"], f["inner_protocol"],
-                                                     f["encapsulation"])
-    s.gso_size = MSS
-    s.gso_type = f["gso_type"]
-    s.ip_summed = CHECKSUM_PARTIAL
-    s.csum_start = s.data_offset + f["csum_start"]
-    s.csum_offset = f["csum_offset"]
+    """The super-packet behind the VXLAN headers (tnl_push)."""
+    s = _input(lib, pages)
+    s.tnl_push(_vxlan())
     return s
 
 

@@ -284,10 +284,13 @@ def state(s, pages) -> dict:
     return snap
 
 
-def outcome(mod, shape: Shape, features: int, gso: bool):
-    """Segment shape on mod: (the error or the segments' states, the
-    input's state after, the pages' refcounts); everything freed."""
+def outcome(mod, shape: Shape, features: int, gso: bool, prepare=None):
+    """Segment shape on mod (prepare(s) first, if given): (the error or the
+    segments' states, the input's state after, the pages' refcounts);
+    everything freed."""
     s, pages = build(mod, shape)
+    if prepare is not None:
+        prepare(s)
     for p in pages:  # hold a reference so the handles stay comparable
         p.get()
     other = s.clone() if shape.clone_first else None
@@ -328,9 +331,9 @@ def _summary(result):
     return result
 
 
-def assert_same(shape: Shape, features: int, gso: bool = True):
-    twin = outcome(model, shape, features, gso)
-    engine = outcome(skb, shape, features, gso)
+def assert_same(shape: Shape, features: int, gso: bool = True, prepare=None):
+    twin = outcome(model, shape, features, gso, prepare)
+    engine = outcome(skb, shape, features, gso, prepare)
     (t_segs, t_after, t_refs), (e_segs, e_after, e_refs) = twin, engine
     if isinstance(t_segs, list) and isinstance(e_segs, list) and len(t_segs) == len(e_segs):
         for j, (a, b) in enumerate(zip(t_segs, e_segs)):
@@ -1179,6 +1182,15 @@ def test_vxlan_twin_equals_engine(ipv6, csum, layout, features):
 def test_gre_twin_equals_engine(ipv6, csum, key, layout, features):
     shape = encapsulate(tso_inner(*LAYOUTS[layout]), gre(csum, key, ipv6))
     segs, _, _ = assert_same(shape, int(features))
+    assert len(segs) == 4
+
+
+@pytest.mark.parametrize("template", ["vxlan_csum", "vxlan6", "gre_csum"])
+def test_each_own_tnl_push_then_gso_twin_equals_engine(template):
+    """The whole path on each implementation: its own tnl_push (flow hash,
+    source port, lengths, checksum seeds), then gso_segment."""
+    segs, _, _ = assert_same(tso_inner(*LAYOUTS["mixed"]), int(F.SG),
+                             prepare=lambda s: s.tnl_push(TUNNELS[template]()))
     assert len(segs) == 4
 
 
