@@ -1540,3 +1540,20 @@ def test_headers_are_pulled_out_of_the_frags():
 
 def test_headers_in_frags_engine_agrees():
     assert_same(headers_in_frags()[0], int(F.SG))
+
+
+@pytest.mark.parametrize("tunnel", [False, True], ids=["plain", "vxlan"])
+@pytest.mark.parametrize("cut", [10, 16, 20])
+def test_vlan_tag_in_frags_is_pulled(cut, tunnel):
+    """vlan_get_protocol_and_depth reads the tag wherever it is and pulls
+    the mac header and the tags into the linear part (inside a tunnel, the
+    inner Ethernet header's ones)."""
+    shape = vlan_tcp4_shape()
+    if tunnel:
+        shape = encapsulate(shape, vxlan(True))
+        cut += 50
+    whole = shape.headers + shape.linear
+    shape.headers, shape.linear, shape.frags = whole[:cut], b"", [whole[cut:]] + shape.frags
+    shape.extra = 200
+    segs, after, _ = assert_same(shape, int(F.SG))
+    assert len(segs) == 3 and after["headlen"] == 18 + 20 + 20
