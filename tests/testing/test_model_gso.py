@@ -969,6 +969,9 @@ def _templates() -> dict:
         t["tcp6" + name] = (bytes(eth / v6 / tcp), 0x86DD, 14, 54, SKB_GSO.TCPV6, True)
     t["tcp4vlan"] = (bytes(eth / Dot1Q(vlan=7) / v4 / TCP(flags="PA")), 0x8100, 18, 38,
                      SKB_GSO.TCPV4, True)
+    exthdrs = scapy_all.IPv6ExtHdrHopByHop() / scapy_all.IPv6ExtHdrDestOpt()
+    t["tcp6ext"] = (bytes(eth / v6 / exthdrs / TCP(flags="PA")), 0x86DD, 14, 70,
+                    SKB_GSO.TCPV6, True)
     t["udp4"] = (bytes(eth / v4 / UDP(sport=3, dport=4)), 0x0800, 14, 34, SKB_GSO.UDP_L4,
                  False)
     t["udp6"] = (bytes(eth / v6 / UDP(sport=3, dport=4)), 0x86DD, 14, 54, SKB_GSO.UDP_L4,
