@@ -675,8 +675,10 @@ static struct sk_buff *ipv6_gso_segment(struct sk_buff *skb, uint64_t features, 
 	proto = network_hdr(skb)[IP6H_NEXTHDR];
 	pull_header(skb, IP6H_LEN);
 	proto = ipv6_gso_pull_exthdrs(skb, proto);
-	skb_reset_transport_header(skb);
 	*err = SKB_EPROTONOSUPPORT;
+	/* the transport header moves only when a handler takes the packet */
+	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_GRE)
+		skb_reset_transport_header(skb);
 	if (proto == IPPROTO_TCP)
 		segs = tcp6_gso_segment(skb, features, err);
 	else if (proto == IPPROTO_UDP)

@@ -720,8 +720,6 @@ def test_ipv6_without_a_handler_keeps_the_transport_header():
     s.kfree()
 
 
-@pytest.mark.xfail(strict=True, reason="engine: ipv6_gso_segment resets the transport header "
-                   "before it knows there is a handler (the kernel only when there is one)")
 def test_ipv6_without_a_handler_engine_agrees():
     assert_same(ipv6_exthdr_cut_short(), int(F.SG))
 
