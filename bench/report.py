@@ -2,6 +2,7 @@
 
     python -m pytest bench --benchmark-only --benchmark-json=out.json
     python bench/report.py out.json
+    python bench/report.py --markdown out.json     (the table for bench/README.md)
 
 Prints the median time of one call for each variant (engine, twin, raw,
 and for the protocol benchmarks dpkt and scapy) and the ratios engine/raw
@@ -45,28 +46,43 @@ def _ratio(a, b, goal=None) -> str:
     return f"{r:.2f}x{flag}"
 
 
-def report(table: dict) -> str:
-    head = ["operation", *VARIANTS, "engine/raw", "engine/twin", "dpkt/engine",
-            "scapy/engine"]
-    rows = [head]
+def rows(table: dict) -> list[list[str]]:
+    """The header row, then one row per benchmark group."""
+    out = [["operation", *VARIANTS, "engine/raw", "engine/twin", "dpkt/engine",
+            "scapy/engine"]]
     for group in sorted(table):
         v = table[group]
         e, t, r, d, s = (v.get(k) for k in VARIANTS)
-        rows.append([group, _time(e), _time(t), _time(r), _time(d), _time(s),
-                     _ratio(e, r, WRAPPER_GOAL), _ratio(e, t), _ratio(d, e), _ratio(s, e)])
-    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+        out.append([group, _time(e), _time(t), _time(r), _time(d), _time(s),
+                    _ratio(e, r, WRAPPER_GOAL), _ratio(e, t), _ratio(d, e), _ratio(s, e)])
+    return out
+
+
+def report(table: dict) -> str:
+    """The table as aligned text."""
+    table_rows = rows(table)
+    widths = [max(len(row[i]) for row in table_rows) for i in range(len(table_rows[0]))]
     lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                       for i, (c, w) in enumerate(zip(row, widths))) for row in rows]
+                       for i, (c, w) in enumerate(zip(row, widths))) for row in table_rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     lines.append(f"\nmedian per call; '!' marks engine/raw above the {WRAPPER_GOAL}x goal")
     return "\n".join(lines)
 
 
+def markdown(table: dict) -> str:
+    """The table as Markdown, for bench/README.md."""
+    head, *body = rows(table)
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(row) + " |" for row in body]
+    return "\n".join(lines)
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
+    if not argv or len(argv) > 2 or (len(argv) == 2 and argv[0] != "--markdown"):
         print(__doc__.strip(), file=sys.stderr)
         return 2
-    print(report(load(argv[0])))
+    table = load(argv[-1])
+    print(markdown(table) if argv[0] == "--markdown" else report(table))
     return 0
 
 
