@@ -205,6 +205,7 @@ void copy_skb_header_fields(struct sk_buff *new, const struct sk_buff *old);
 void skb_copy_header(struct sk_buff *new, const struct sk_buff *old);
 void skb_release_data(struct sk_buff *skb);
 int pskb_trim_nonlinear(struct sk_buff *skb, unsigned int len);
+void skb_morph(struct sk_buff *dst, struct sk_buff *src);
 
 /* segment.c and gso.c internals */
 struct sk_buff *skb_segment(struct sk_buff *head_skb, uint64_t features, int *err);
@@ -216,5 +217,6 @@ bool skb_paged_consistent(const struct sk_buff *skb);
 int skb_copy_bits_nocheck(const struct sk_buff *skb, int offset, void *to,
 			  unsigned int len);
 int pskb_pull_tail_nocheck(struct sk_buff *skb, unsigned int delta);
+int frag_list_height(const struct sk_buff *skb, int cap);
 
 #endif /* SKB_INTERNAL_H */

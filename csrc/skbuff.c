@@ -659,7 +659,8 @@ void skb_copy_header(struct sk_buff *new, const struct sk_buff *old)
 	shinfo(new)->gso_type = shinfo(old)->gso_type;
 }
 
-static void skb_clone_into(struct sk_buff *n, struct sk_buff *skb)
+/* __skb_clone: @n takes @skb's data and metadata (dataref + 1, both cloned). */
+static void skb_clone_fields(struct sk_buff *n, struct sk_buff *skb)
 {
 	n->next = NULL;
 	n->prev = NULL;
@@ -677,11 +678,32 @@ static void skb_clone_into(struct sk_buff *n, struct sk_buff *skb)
 	n->data = skb->data;
 	n->truesize = skb->truesize;
 	n->users = 1;
-	n->state = SKB_STATE_LIVE;
 	shinfo(skb)->dataref++;
 	skb_head_block(skb->head)->nskbs++;
 	skb->cloned = 1;
+}
+
+static void skb_clone_into(struct sk_buff *n, struct sk_buff *skb)
+{
+	skb_clone_fields(n, skb);
+	n->state = SKB_STATE_LIVE;
 	skb_counters.live_skbs++;
+}
+
+/**
+ * skb_morph - make @dst a clone of @src, keeping the struct
+ * @dst: an skb whose data and state are released first
+ * @src: the skb to clone; its dataref must have room for one more
+ *
+ * Reassembly uses it so the caller's skb survives as the datagram's head.
+ * Python's cached mapping of @dst's head is invalidated.
+ */
+void skb_morph(struct sk_buff *dst, struct sk_buff *src)
+{
+	if (dst->head)
+		skb_release_data(dst);
+	skb_clone_fields(dst, src);
+	dst->py_head = NULL;
 }
 
 /**
