@@ -198,12 +198,13 @@ void page_memory_release(struct page *page);
 /* skbuff.c internals used across files. */
 struct sk_buff *alloc_skb_flags(unsigned int size, int flags, int *err);
 void kfree_skb_list(struct sk_buff *segs);
-void kfree_skb_nocheck(struct sk_buff *skb);
+void kfree_skb_list_reason(struct sk_buff *segs, unsigned int reason);
+void kfree_skb_nocheck(struct sk_buff *skb, unsigned int reason);
 void skb_free_struct_memory(struct sk_buff *skb);
 void skb_headers_offset_update(struct sk_buff *skb, int off);
 void copy_skb_header_fields(struct sk_buff *new, const struct sk_buff *old);
 void skb_copy_header(struct sk_buff *new, const struct sk_buff *old);
-void skb_release_data(struct sk_buff *skb);
+void skb_release_data(struct sk_buff *skb, unsigned int reason);
 int pskb_trim_nonlinear(struct sk_buff *skb, unsigned int len);
 void skb_morph(struct sk_buff *dst, struct sk_buff *src);
 
