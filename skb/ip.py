@@ -66,6 +66,7 @@ _NS = 1_000_000_000
 _U32_MAX = 0xFFFFFFFF
 _U64_MAX = (1 << 64) - 1
 _S64_MAX = (1 << 63) - 1
+_S32_MAX = (1 << 31) - 1
 _frags = ffi.new("struct sk_buff **[1]")
 _st = ffi.new("int *")
 _res = ffi.new("struct skbpy_defrag_result *")
@@ -215,19 +216,16 @@ class DefragQueue:
 
     @staticmethod
     def _fill(p, high_thresh, low_thresh, timeout, max_dist) -> None:
-        for name, value in (("high_thresh", high_thresh), ("low_thresh", low_thresh)):
+        for name, value, top in (("high_thresh", high_thresh, _S64_MAX),
+                                 ("low_thresh", low_thresh, _S64_MAX),
+                                 ("max_dist", max_dist, _S32_MAX)):
             value = operator.index(value)
+            if not -top - 1 <= value <= top:
+                raise OverflowError(f"{name} must fit in a signed {top.bit_length() + 1}-bit "
+                                    f"int, not {value}")
             if value < 0:
                 raise ValueError(f"{name} must be >= 0, not {value}")
-            if value > _S64_MAX:
-                raise OverflowError(f"{name} must fit in a signed 64-bit long, not {value}")
             setattr(p, name, value)
-        max_dist = operator.index(max_dist)
-        if max_dist < 0:
-            raise ValueError(f"max_dist must be >= 0, not {max_dist}")
-        if max_dist > 0x7FFFFFFF:
-            raise OverflowError(f"max_dist must fit in an int, not {max_dist}")
-        p.max_dist = max_dist
         p.timeout = _ns(timeout, "timeout")
 
     def _dir(self):

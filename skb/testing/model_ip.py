@@ -435,11 +435,12 @@ class DefragQueue:
     @staticmethod
     def _checked(high: int, low: int, timeout_ns: int, max_dist: int) -> tuple:
         high, low, max_dist = operator.index(high), operator.index(low), operator.index(max_dist)
-        for name, v in (("high_thresh", high), ("low_thresh", low), ("max_dist", max_dist)):
+        for name, v, top in (("high_thresh", high, _S64_MAX), ("low_thresh", low, _S64_MAX),
+                             ("max_dist", max_dist, 0x7FFFFFFF)):
+            if not -top - 1 <= v <= top:
+                raise OverflowError(f"{name} is out of range ({v})")
             if v < 0:
                 raise ValueError(f"{name} must be >= 0, not {v}")
-        if high > _S64_MAX or low > _S64_MAX or max_dist > 0x7FFFFFFF:
-            raise OverflowError("a limit is out of range")
         if low > high:
             raise ValueError(f"low_thresh {low} is above high_thresh {high}")
         return (high, low, timeout_ns, max_dist)
