@@ -604,18 +604,22 @@ static void hand_to_list(struct sk_buff *skb)
  *       skbpy_segs_release); a packet Python already has a handle for is
  *       claimed with skbpy_claim_pinned
  * @st: receives the SKBPY_* transition of @skb's handle
+ * @reused: receives how many packets at the front of the array existed
+ *          before (@skb and its former frag_list members: only those can
+ *          have handles already)
  *
  * Returns the number of packets, SKB_EMSGSIZE or SKB_ENOMEM after the
  * packet was freed, or a refusal code with nothing changed.
  */
 int skbpy_ip_fragment(struct sk_buff *skb, unsigned int mtu, unsigned int ll_rs, int ignore_df,
-		      struct sk_buff ***out, int *st)
+		      struct sk_buff ***out, int *st, int *reused)
 {
 	struct sk_buff *frags, *next, **arr;
 	int n, i;
 
 	*out = NULL;
 	*st = SKB_OK;
+	*reused = 0;
 	if (skb_live(skb) && !skb->py_refs)
 		return SKB_ENOREF;
 	n = ip_fragment(skb, mtu, ll_rs, ignore_df, &frags);
@@ -630,6 +634,8 @@ int skbpy_ip_fragment(struct sk_buff *skb, unsigned int mtu, unsigned int ll_rs,
 		*st = python_ref_consumed(skb);
 		return SKB_ENOMEM;
 	}
+	/* the fast path sends @skb first, then its members; the slow path all new */
+	*reused = frags == skb ? n : 0;
 	for (i = 0; i < n; i++, frags = next) {
 		next = frags->next;
 		arr[i] = frags;

@@ -594,7 +594,7 @@ int skbpy_segs_release(struct sk_buff **segs, int n);
 void skbpy_claim(struct sk_buff *skb);
 void skbpy_claim_pinned(struct sk_buff *skb);
 int skbpy_ip_fragment(struct sk_buff *skb, unsigned int mtu, unsigned int ll_rs, int ignore_df,
-		      struct sk_buff ***out, int *st);
+		      struct sk_buff ***out, int *st, int *reused);
 
 /* What skbpy_ip_defrag reports beside its IP_DEFRAG_* result. */
 struct skbpy_defrag_result {

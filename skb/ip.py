@@ -68,8 +68,13 @@ _U64_MAX = (1 << 64) - 1
 _S64_MAX = (1 << 63) - 1
 _S32_MAX = (1 << 31) - 1
 _frags = ffi.new("struct sk_buff **[1]")
-_st = ffi.new("int *")
+_st = ffi.new("int[2]")
 _res = ffi.new("struct skbpy_defrag_result *")
+_defrag = lib.skbpy_ip_defrag
+_QUEUED = lib.IP_DEFRAG_QUEUED
+_DONE = lib.IP_DEFRAG_DONE
+_NOW_MAX = _U64_MAX // _NS
+_DROPS = {r: Drop(r) for r in DropReason}
 _ipcb = struct.Struct("=HH")
 
 
@@ -162,10 +167,12 @@ def fragment(s: SkBuff, mtu: int, ll_rs: int = LL_RESERVED_SPACE_ETH,
     outside the linear data; ``MemoryError`` when an allocation failed -
     ``s`` is consumed then, as in the kernel.
     """
-    p = _skb_arg(s)
-    mtu = _u32(mtu, "mtu")
-    ll_rs = _u32(ll_rs, "ll_rs")
-    n = lib.skbpy_ip_fragment(p, mtu, ll_rs, 1 if ignore_df else 0, _frags, _st)
+    p = s._cd if type(s) is SkBuff else _skb_arg(s)
+    if type(mtu) is not int or not 0 <= mtu <= _U32_MAX:
+        mtu = _u32(mtu, "mtu")
+    if type(ll_rs) is not int or not 0 <= ll_rs <= _U32_MAX:
+        ll_rs = _u32(ll_rs, "ll_rs")
+    n = lib.skbpy_ip_fragment(p, mtu, ll_rs, 1 if ignore_df else 0, _frags, _st, _st + 1)
     if _st[0]:
         s._moved(_st[0])
     if n == lib.SKB_EMSGSIZE:
@@ -179,7 +186,7 @@ def fragment(s: SkBuff, mtu: int, ll_rs: int = LL_RESERVED_SPACE_ETH,
             "for the header plus 8 bytes, also below IPCB frag_max_size; ll_rs <= 65535)")
     if n < 0:
         s._raise(n, "ip_fragment")
-    return SegmentList._make_claimed(_frags[0], n)
+    return SegmentList._make_claimed(_frags[0], n, _st[1])
 
 
 class DefragQueue:
@@ -278,23 +285,27 @@ class DefragQueue:
         the network header is before data; ``SkbBug`` for an skb Python
         holds no reference to or whose frag_list is inconsistent or too deep.
         """
-        d = self._dir()
-        p = _skb_arg(s)
-        ns = _ns(now, "now")
-        r = lib.skbpy_ip_defrag(d, p, ns, _res)
+        d = self._d
+        if d is None:
+            raise ValueError("the DefragQueue is closed")
+        p = s._cd if type(s) is SkBuff else _skb_arg(s)
+        ns = now * _NS if type(now) is int and 0 <= now <= _NOW_MAX else _ns(now, "now")
+        r = _defrag(d, p, ns, _res)
         if r < 0:
             if r == lib.SKB_EINVAL:
                 if s.network_offset < 0:
                     raise ValueError("ip_defrag: the network header is before data")
                 raise ValueError(f"ip_defrag: the clock went backwards (now {now})")
             s._raise(r, "ip_defrag")
-        if _res.st:
-            s._moved(_res.st)
-        if r == lib.IP_DEFRAG_DONE:
-            return s if _res.skb == p else _adopt(_res.skb)
-        if r == lib.IP_DEFRAG_QUEUED:
+        st = _res.st
+        if st:
+            s._moved(st)
+        if r == _QUEUED:
             return None
-        return Drop(DropReason(_res.reason))
+        if r == _DONE:
+            out = _res.skb
+            return s if out == p else _adopt(out)
+        return _DROPS[_res.reason]
 
     def expire(self, now: float) -> list[Expired]:
         """Run the timers due at ``now``: the datagrams given up, their

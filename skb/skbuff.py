@@ -1215,12 +1215,13 @@ class SegmentList(Sequence):
         return segs
 
     @classmethod
-    def _make_claimed(cls, arr, n: int) -> "SegmentList":
-        """A list of packets for some of which Python may hold handles
-        already (ip_fragment's fast path sends the packet itself and its
-        frag_list members): those handles take their packet, as owners."""
+    def _make_claimed(cls, arr, n: int, reused: int) -> "SegmentList":
+        """A list of packets the first ``reused`` of which existed before, so
+        Python may hold handles on them already (ip_fragment's fast path
+        sends the packet itself and its frag_list members): those handles
+        take their packet, as owners."""
         segs = cls._make(arr, n)
-        for j in range(n):
+        for j in range(reused):
             ref = _by_ptr.get(arr[j])
             h = ref() if ref is not None else None
             if h is not None:
