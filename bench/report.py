@@ -3,10 +3,11 @@
     python -m pytest bench --benchmark-only --benchmark-json=out.json
     python bench/report.py out.json
 
-Prints the median time of one call for each variant (engine, twin, raw)
-and the ratios engine/raw (the wrapper's cost over the raw cffi call;
-goal <= 1.5x) and engine/twin (> 1: the C engine is slower than the
-pure-Python twin).
+Prints the median time of one call for each variant (engine, twin, raw,
+and for the protocol benchmarks dpkt and scapy) and the ratios engine/raw
+(the wrapper's cost over the raw cffi call; goal <= 1.5x), engine/twin
+(> 1: the C engine is slower than the pure-Python twin), and how many times
+faster the engine is than dpkt and scapy (bench/test_proto.py).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import json
 import sys
 
 WRAPPER_GOAL = 1.5
-VARIANTS = ("engine", "twin", "raw")
+VARIANTS = ("engine", "twin", "raw", "dpkt", "scapy")
 
 
 def load(path: str) -> dict:
@@ -45,13 +46,14 @@ def _ratio(a, b, goal=None) -> str:
 
 
 def report(table: dict) -> str:
-    head = ["operation", *VARIANTS, "engine/raw", "engine/twin"]
+    head = ["operation", *VARIANTS, "engine/raw", "engine/twin", "dpkt/engine",
+            "scapy/engine"]
     rows = [head]
     for group in sorted(table):
         v = table[group]
-        e, t, r = (v.get(k) for k in VARIANTS)
-        rows.append([group, _time(e), _time(t), _time(r),
-                     _ratio(e, r, WRAPPER_GOAL), _ratio(e, t)])
+        e, t, r, d, s = (v.get(k) for k in VARIANTS)
+        rows.append([group, _time(e), _time(t), _time(r), _time(d), _time(s),
+                     _ratio(e, r, WRAPPER_GOAL), _ratio(e, t), _ratio(d, e), _ratio(s, e)])
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w)
                        for i, (c, w) in enumerate(zip(row, widths))) for row in rows]

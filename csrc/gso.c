@@ -519,12 +519,13 @@ static struct sk_buff *udp6_gso_segment(struct sk_buff *skb, uint64_t features, 
 	if (skb->encapsulation &&
 	    (shinfo(skb)->gso_type & (SKB_GSO_UDP_TUNNEL | SKB_GSO_UDP_TUNNEL_CSUM)))
 		return udp_tunnel_segment(skb, features, true, err);
+	if (!(shinfo(skb)->gso_type & (SKB_GSO_UDP | SKB_GSO_UDP_L4)) || !may_pull(skb, UDPH_LEN))
+		return NULL;
 	if (!(shinfo(skb)->gso_type & SKB_GSO_UDP_L4)) {
+		/* IPv6 UFO (fragment headers inserted per segment) is not emulated */
 		*err = SKB_EPROTONOSUPPORT;
 		return NULL;
 	}
-	if (!may_pull(skb, UDPH_LEN))
-		return NULL;
 	return udp_gso_segment(skb, features, err);
 }
 
@@ -633,7 +634,27 @@ static struct sk_buff *inet_gso_segment(struct sk_buff *skb, uint64_t features, 
 	return segs;
 }
 
-/* ipv6_gso_segment: data at the IPv6 header (no extension headers). */
+/*
+ * ipv6_gso_pull_exthdrs: step over hop-by-hop, routing and destination
+ * options headers (the ones GSO may replicate) to the upper protocol.
+ */
+static unsigned int ipv6_gso_pull_exthdrs(struct sk_buff *skb, unsigned int proto)
+{
+	unsigned int len;
+
+	while (proto == NEXTHDR_HOP || proto == NEXTHDR_ROUTING || proto == NEXTHDR_DEST) {
+		if (!may_pull(skb, 8))
+			break;
+		len = (skb->data[1] + 1u) * 8u;
+		if (!may_pull(skb, len))
+			break;
+		proto = skb->data[0];
+		pull_header(skb, len);
+	}
+	return proto;
+}
+
+/* ipv6_gso_segment: data at the IPv6 header. */
 static struct sk_buff *ipv6_gso_segment(struct sk_buff *skb, uint64_t features, int *err)
 {
 	struct sk_buff *segs = NULL, *seg;
@@ -653,6 +674,7 @@ static struct sk_buff *ipv6_gso_segment(struct sk_buff *skb, uint64_t features, 
 	set_gso_cb(skb, &cb);
 	proto = network_hdr(skb)[IP6H_NEXTHDR];
 	pull_header(skb, IP6H_LEN);
+	proto = ipv6_gso_pull_exthdrs(skb, proto);
 	skb_reset_transport_header(skb);
 	*err = SKB_EPROTONOSUPPORT;
 	if (proto == IPPROTO_TCP)
@@ -695,7 +717,7 @@ static struct sk_buff *skb_mac_gso_segment(struct sk_buff *skb, uint64_t feature
 	struct sk_buff *segs = NULL;
 
 	*err = SKB_EINVAL;
-	if (!type || vlan_depth < 0 || (unsigned int)vlan_depth > headlen(skb))
+	if (!type)
 		return NULL;
 	pull_header(skb, (unsigned int)vlan_depth);
 	*err = SKB_EPROTONOSUPPORT;
@@ -778,6 +800,8 @@ static unsigned int gso_transport_seglen(const struct sk_buff *skb)
 			thlen += (skb->head[skb->inner_transport_header + TCPH_DOFF] >> 4) * 4u;
 	} else if (sh->gso_type & (SKB_GSO_TCPV4 | SKB_GSO_TCPV6)) {
 		thlen = (skb->head[skb->transport_header + TCPH_DOFF] >> 4) * 4u;
+	} else if (sh->gso_type & SKB_GSO_SCTP) {
+		thlen = SCTPH_LEN;
 	} else if (sh->gso_type & SKB_GSO_UDP_L4) {
 		thlen = UDPH_LEN;
 	}
@@ -804,8 +828,12 @@ static bool gso_headers_readable(const struct sk_buff *skb)
 {
 	uint32_t th = skb->encapsulation ? skb->inner_transport_header : skb->transport_header;
 
-	return transport_header_was_set(skb) && th + TCPH_LEN <= skb->tail &&
-	       skb->transport_header <= skb->tail;
+	if (!transport_header_was_set(skb) || skb->transport_header > skb->tail)
+		return false;
+	/* only TCP's header length is read from the packet */
+	if (shinfo(skb)->gso_type & (SKB_GSO_TCPV4 | SKB_GSO_TCPV6))
+		return th + TCPH_LEN <= skb->tail;
+	return true;
 }
 
 /**

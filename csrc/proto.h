@@ -45,6 +45,9 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 #define IP6H_SADDR 8
 #define IP6H_DADDR 24
 #define IP6H_LEN 40
+#define NEXTHDR_HOP 0
+#define NEXTHDR_ROUTING 43
+#define NEXTHDR_DEST 60
 
 /* TCP header */
 #define TCPH_SEQ 4
@@ -61,6 +64,9 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 #define UDPH_CHECK 6
 #define UDPH_LEN 8
 #define CSUM_MANGLED_0 0xFFFF
+
+/* SCTP common header (only its length matters here) */
+#define SCTPH_LEN 12
 
 /* GRE base header: flags and version, protocol; the checksum follows */
 #define GREH_LEN 4

@@ -49,13 +49,20 @@ static uint16_t vlan_get_protocol(struct sk_buff *skb, uint16_t type, int *depth
 uint16_t skb_network_protocol(struct sk_buff *skb, int *depth)
 {
 	uint16_t type = skb->protocol;
+	int maclen;
 
 	if (type == ETH_P_TEB) {
 		if (pskb_may_pull(skb, ETH_HLEN) != 1)
 			return 0;
 		type = get_be16(skb->data + 12);
 	}
-	return vlan_get_protocol(skb, type, depth);
+	/* vlan_get_protocol_and_depth: the mac header and tags made linear */
+	type = vlan_get_protocol(skb, type, &maclen);
+	if (!type || pskb_may_pull(skb, (unsigned int)maclen) != 1)
+		return 0;
+	if (depth)
+		*depth = maclen;
+	return type;
 }
 
 static bool can_checksum_protocol(uint64_t features, uint16_t protocol)
@@ -112,11 +119,12 @@ static uint64_t dodgy_features(struct sk_buff *head_skb, uint64_t features)
  * normal segmentation.
  */
 static unsigned int partial_segments(struct sk_buff *head_skb, uint64_t features,
-				     unsigned int mss)
+				     unsigned int mss, unsigned int doffset)
 {
 	const struct skb_shared_info *sh = shinfo(head_skb);
 	const struct sk_buff *list_skb = sh->frag_list, *iter;
-	unsigned int len = head_skb->len, frag_len, segs;
+	/* the payload: the length before the headers were pushed back */
+	unsigned int len = head_skb->len - doffset, frag_len, segs;
 
 	if (!(features & NETIF_F_GSO_PARTIAL)) {
 		if (!list_skb || !net_gso_ok(features, sh->gso_type))
@@ -333,7 +341,7 @@ struct sk_buff *skb_segment(struct sk_buff *head_skb, uint64_t features, int *er
 	sg = features & NETIF_F_SG;
 	csum = can_checksum_protocol(features, proto);
 	if (sg && csum && mss != GSO_BY_FRAGS) {
-		partial_segs = partial_segments(head_skb, features, mss);
+		partial_segs = partial_segments(head_skb, features, mss, doffset);
 		if (partial_segs)
 			mss *= partial_segs;
 	}

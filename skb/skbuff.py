@@ -1151,6 +1151,18 @@ class SkBuff:
 
     # ------------------------------------------------------------------
 
+    def draw(self, width: int = 100) -> str:
+        """The classic sk_buff picture as text (``skb.viz.draw``)."""
+        from . import viz  # drawings are optional: loaded on first use
+
+        return viz.draw(self, width=width)
+
+    def to_svg(self) -> str:
+        """The classic sk_buff picture as an SVG document (``skb.viz.to_svg``)."""
+        from . import viz
+
+        return viz.to_svg(self)
+
     def __repr__(self) -> str:
         cd = self._cd
         fclone = ("", " fclone=orig", " fclone=clone")[cd.fclone]

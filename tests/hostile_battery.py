@@ -114,6 +114,14 @@ def seconds(name, benign=0):
     return P(name, "seconds", benign)
 
 
+def bounded(name, lo, hi, benign):
+    """a plain Python int limited to lo..hi (no C parameter behind it):
+    ValueError outside the range, TypeError for non-ints."""
+    p = P(name, "bounded", benign)
+    p.lo, p.hi = lo, hi
+    return p
+
+
 def data(name, extreme=OK):
     """bytes-like (buffer protocol)."""
     return P(name, "bytes", b"xy", extreme)
@@ -276,6 +284,9 @@ METHODS = [
         s32("max", {"2**31-1": ValueError}), flag("use_eth")),
     Api("tnl_push", template_arg("template")),
     Api("clear_hash"),
+    # issue 7: drawings
+    Api("draw", bounded("width", 60, 1000, benign=100)),
+    Api("to_svg"),
 ]
 
 # Settable integer fields: name -> bits (OverflowError when not fitting).
@@ -472,13 +483,14 @@ INT_LIKE_LABELS = {label for label, _ in INT_LIKE_VALUES} | {"cdata int"}
 FREES_LABEL = "FreesSkb()"
 
 
-def int_cases(lo, hi, in_range):
+def int_cases(lo, hi, in_range, outside=OverflowError):
     """(label, make, expected) for an integer parameter of range [lo, hi];
-    in_range(label) gives the outcome of an in-range value."""
+    in_range(label) gives the outcome of an in-range value, ``outside``
+    that of the others."""
     for label, v in INT_VALUES:
-        yield label, _const(v), in_range(label) if lo <= v <= hi else OverflowError
+        yield label, _const(v), in_range(label) if lo <= v <= hi else outside
     for label, v in INDEX_VALUES:
-        yield label, _const(v), in_range("True") if lo <= 1 <= hi else OverflowError
+        yield label, _const(v), in_range("True") if lo <= 1 <= hi else outside
     for label, v in NON_INT_VALUES + INT_LIKE_VALUES:
         yield label, _const(v), TypeError
     yield "cdata int", lambda victim: skb._engine.ffi.cast("int", 1), TypeError
@@ -541,6 +553,8 @@ def param_cases(param):
         return int_cases(S32_MIN, S32_MAX, param.in_range_outcome)
     if param.kind == "u64":
         return int_cases(0, 2**64 - 1, param.in_range_outcome)
+    if param.kind == "bounded":
+        return int_cases(param.lo, param.hi, param.in_range_outcome, ValueError)
     if param.kind == "bytes":
         return bytes_cases(param)
     if param.kind in ("skb", "page"):

@@ -748,10 +748,6 @@ def test_gso_partial_is_dropped_unless_the_device_can_do_the_rest():
     b.free()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: skb_segment's partial_segs/frag_list-split test uses head_skb->len after "
-    "the __skb_push(doffset) (the kernel reads it before), so the 54 header bytes make the "
-    "uniform frag_list look non-uniform and no split happens"))
 def test_frag_list_split_for_a_tso_device_without_fraglist():
     """A GRO train (head payload and frag-only members of 2 MSS each) to a
     TSO device without FRAGLIST: tcp_gso_segment calls skb_segment, which
@@ -864,7 +860,7 @@ def test_unknown_ethertype_is_eprotonosupport():
 def test_unknown_ip_protocol_is_eprotonosupport():
     b = gh.make_gso_skb(Flow(), gh.payload_bytes(3000), Layout(head=3000), 1000, SKB_GSO.TCPV4,
                         partial=True)
-    b.skb.data[14 + 9] = 47    # GRE
+    b.skb.data[14 + 9] = 50    # ESP: no handler here
     _refused(b, code=errno.EPROTONOSUPPORT)
 
 
@@ -982,9 +978,6 @@ def test_gso_validate_by_frags_checks_each_member():
     b.free()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: skb_gso_transport_seglen has no SKB_GSO_SCTP branch; the kernel counts "
-    "sizeof(struct sctphdr) = 12 bytes of transport header (gso.c gso_transport_seglen)"))
 def test_gso_validate_sctp_counts_the_sctp_header():
     """SCTP GSO (GSO_BY_FRAGS, the SCTP header replicated in front of each
     member's chunks): segment = 20 (IPv4) + 12 (SCTP) + member headlen.
@@ -1008,10 +1001,6 @@ def test_gso_validate_sctp_counts_the_sctp_header():
         s.kfree()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: skb_gso_validate_network_len/mac_len refuse (EINVAL) any skb whose linear "
-    "part does not hold 20 bytes from the transport header, though for UDP the kernel reads "
-    "no transport header at all (gso.c gso_headers_readable)"))
 def test_gso_validate_udp_with_payload_in_frags():
     """A UDP GSO skb whose linear part ends right after the UDP header (the
     usual shape: payload in page frags): 20 + 8 + mss."""
@@ -1027,11 +1016,6 @@ def test_gso_validate_udp_with_payload_in_frags():
 
 # ---------------------------------------------------------------- IPv6 extension headers
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: ipv6_gso_segment does not walk extension headers (the kernel's "
-    "ipv6_gso_pull_exthdrs skips hop-by-hop, destination options and routing headers "
-    "before the TCP handler); the engine dispatches on the first next-header and refuses "
-    "with EPROTONOSUPPORT"))
 def test_tcp6_behind_a_destination_options_header():
     """IPv6 / Destination Options (8 bytes) / TCP: the extension header is
     replicated in every segment, payload_len covers it, the TCP checksum

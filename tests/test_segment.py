@@ -674,11 +674,6 @@ def test_every_allocation_failure_is_clean(name):
 
 # ---------------------------------------------------------------- multi-MSS output
 
-PARTIAL_LEN_BUG = ("engine bug: skb_segment computes partial_segs from head_skb->len after "
-                   "the __skb_push(doffset); the kernel reads len before the push, so the "
-                   "header bytes must not count (segment.c partial_segments)")
-
-
 def _segment_meta(layout, features, mss=1000):
     b, payload = prepare(layout, mss=mss)
     segs = b.skb.segment(features)
@@ -740,7 +735,6 @@ def test_frag_list_split_needs_the_device_to_do_the_type():
     b.free()
 
 
-@pytest.mark.xfail(strict=True, reason=PARTIAL_LEN_BUG)
 def test_gso_partial_count_ignores_the_headers():
     """Payload 2995, gso_size 1000, 14 header bytes: partial_segs =
     2995 / 1000 = 2, so the kernel cuts 2000 + 995 (the tail not GSO); the
@@ -749,7 +743,6 @@ def test_gso_partial_count_ignores_the_headers():
     assert meta == [(2000, 1000, 2, SKB_GSO.PARTIAL), (995, 0, 2, SKB_GSO.PARTIAL)]
 
 
-@pytest.mark.xfail(strict=True, reason=PARTIAL_LEN_BUG)
 def test_frag_list_split_with_headers():
     """A GRO-style frag_list (head payload and frag-only members all 2000
     bytes) for a device that does the GSO type but not frag_list: the
@@ -761,7 +754,6 @@ def test_frag_list_split_with_headers():
     assert meta == [(2000, 1000, 2, 0)] * 3
 
 
-@pytest.mark.xfail(strict=True, reason=PARTIAL_LEN_BUG)
 def test_no_frag_list_split_when_only_the_headers_make_it_uniform():
     """Head payload 1986, members 2000: not uniform, the kernel segments
     normally (5 x 1000 + 986); the engine counts the 14 header bytes as

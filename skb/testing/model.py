@@ -147,6 +147,18 @@ class Counters:
 _live = {"skbs": 0, "heads": 0, "pages": 0}
 
 
+# Drop reasons (skb.DropReason numbers): the skbs freed so far, per reason.
+DROP_CONSUMED = 1
+DROP_NOT_SPECIFIED = 2
+DROP_REASON_MAX = 126
+_drops: dict[int, int] = {}
+
+
+def drop_counts() -> dict[int, int]:
+    """The skbs the model has freed, per reason (as skb.drop_counts)."""
+    return {reason: n for reason, n in sorted(_drops.items()) if n}
+
+
 def counters() -> Counters:
     """A snapshot of the live skbs, heads and pages of the model."""
     return Counters(live_skbs=_live["skbs"], live_heads=_live["heads"],
@@ -426,6 +438,7 @@ def _gso_field(name: str, bits: int, doc: str) -> property:
 _HEADER_FIELDS = (
     "_ip_summed", "_csum", "_csum_level", "_protocol", "_inner_protocol",
     "_encapsulation", "_vlan_proto", "_vlan_tci", "_priority", "_mark", "_hash",
+    "_l4_hash", "_sw_hash",
     "_pkt_type", "_queue_mapping", "_cb",
     "_mac_header", "_network_header", "_transport_header",
     "_inner_mac_header", "_inner_network_header", "_inner_transport_header",
@@ -438,7 +451,7 @@ class SkBuff:
     __slots__ = (
         "_head", "_data", "_tail", "_len", "_data_len", "_mac_len", "_hdr_len",
         "_truesize", "_users", "_py_refs", "_cloned", "_nohdr", "_fclone", "_pair",
-        "_listed",
+        "_listed", "_seg",
     ) + _HEADER_FIELDS
 
     def __init__(self) -> None:
@@ -458,6 +471,7 @@ class SkBuff:
         s._fclone = SKB_FCLONE_UNAVAILABLE
         s._pair = None
         s._listed = False
+        s._seg = None  # (segment list, index) for a segment (model_gso)
         for name in _HEADER_FIELDS:
             setattr(s, name, 0)
         s._cb = bytes(48)
@@ -507,10 +521,12 @@ class SkBuff:
                          f"{self._users} belong to other owners); refcount underflow")
         self._py_refs -= 1
 
-    def _unref(self) -> None:
-        """Drop one users reference (kfree_skb); the last one frees the skb."""
+    def _unref(self, reason: int = DROP_NOT_SPECIFIED) -> None:
+        """Drop one users reference (kfree_skb_reason); the last one frees the
+        skb and counts it under reason."""
         self._users -= 1
         if self._users == 0:
+            _drops[reason] = _drops.get(reason, 0) + 1
             self._drop_data()
             if self._pair is not None:
                 self._pair.ref -= 1
@@ -741,7 +757,7 @@ class SkBuff:
             break
         head.frag_list = kept
         for m in gone:
-            m._unref()
+            m._unref(DROP_CONSUMED)
 
     def _drop_frag_list(self) -> None:
         for m in self._head.frag_list:
@@ -792,7 +808,7 @@ class SkBuff:
                 clone = m._clone()
                 clone._listed = True
                 members[i] = clone
-                m._unref()
+                m._unref(DROP_CONSUMED)
                 m = clone
             end = offset + m._len
             if end < n:
@@ -1096,6 +1112,8 @@ class SkBuff:
     priority = _field("priority", 32, "Queueing priority.")
     mark = _field("mark", 32, "Generic packet mark.")
     hash = _field("hash", 32, "The flow hash.")
+    l4_hash = _field("l4_hash", 1, "hash covers the ports (skb_get_hash caches it).")
+    sw_hash = _field("sw_hash", 1, "hash was computed in software (skb_get_hash caches it).")
     pkt_type = _field("pkt_type", 3, "PACKET_HOST and friends.")
     queue_mapping = _field("queue_mapping", 16, "The transmit queue.")
 
@@ -1236,15 +1254,20 @@ class SkBuff:
         self._py_refs += 1
         return self
 
-    def kfree(self) -> None:
-        """kfree_skb: drop a reference; the last one frees the skb."""
+    def kfree(self, reason: int = DROP_NOT_SPECIFIED) -> None:
+        """kfree_skb / kfree_skb_reason: drop a reference; the last one frees
+        the skb and is counted under reason (a DropReason)."""
+        _u32(reason, "reason")
+        if reason == 0 or reason >= DROP_REASON_MAX:
+            raise SkbBug(f"kfree_skb: arguments the kernel never passes (reason {reason} "
+                         f"is not a drop reason)")
         self._take_py_ref("kfree_skb")
-        self._unref()
+        self._unref(reason)
 
     def consume(self) -> None:
         """consume_skb: kfree_skb for a packet that was used, not dropped."""
         self._take_py_ref("consume_skb")
-        self._unref()
+        self._unref(DROP_CONSUMED)
 
     def clone(self) -> "SkBuff":
         """skb_clone: a new sk_buff on the same data (dataref + 1)."""
@@ -1366,9 +1389,12 @@ class SkBuff:
             return self
         self._take_py_ref("skb_unshare")
         try:
-            return self.copy()
-        finally:
+            c = self.copy()
+        except BaseException:
             self._unref()
+            raise
+        self._unref(DROP_CONSUMED)
+        return c
 
     def share_check(self) -> "SkBuff":
         """skb_share_check: self if not shared, else a clone (one reference
@@ -1379,7 +1405,7 @@ class SkBuff:
             raise SkbBug("skb_share_check: Python holds no reference to this skb")
         c = self.clone()
         self._py_refs -= 1
-        self._unref()
+        self._unref(DROP_CONSUMED)
         return c
 
     # ------------------------------------------------------------------
@@ -1600,7 +1626,7 @@ class SkBuff:
                 self._head.buf[self._tail:self._tail + len(b)] = b
                 self._tail += len(b)
                 self._len += len(b)
-            frm.kfree()
+            frm.consume()
             return 0
         # Our heads are never page fragments, so frm's head cannot be stolen.
         if self._head.frag_list or frm._head.frag_list or frm.headlen:
@@ -1617,8 +1643,98 @@ class SkBuff:
         self._add_truesize(delta)
         self._len += frm._len
         self._data_len += frm._len
-        frm.kfree()
+        frm.consume()  # kfree_skb_partial: the bytes live on in this skb
         return delta
+
+    # ------------------------------------------------------------------
+    # segmentation: the bodies are in model_gso.py
+
+    def segment(self, features: int) -> list["SkBuff"]:
+        """skb_segment (see model_gso.skb_segment)."""
+        return _gso.skb_segment(self, features)
+
+    @property
+    def next(self) -> Optional["SkBuff"]:
+        """The next segment, for a segment of a segment list (else None)."""
+        return _gso.seg_next(self)
+
+    @property
+    def prev(self) -> Optional["SkBuff"]:
+        """For the first segment of a list, the last one (else None)."""
+        return _gso.seg_prev(self)
+
+    def is_gso(self) -> bool:
+        return self._head.gso_size != 0
+
+    def gso_reset(self) -> None:
+        _gso.gso_reset(self)
+
+    def gso_validate_network_len(self, mtu: int) -> bool:
+        return _gso.gso_validate_network_len(self, mtu)
+
+    def gso_validate_mac_len(self, length: int) -> bool:
+        return _gso.gso_validate_mac_len(self, length)
+
+    # ------------------------------------------------------------------
+    # flow hash, checksum offload, tunnel headers: the bodies are in
+    # model_offload.py
+
+    def get_hash(self) -> int:
+        """skb_get_hash (see model_offload)."""
+        return _offload.get_hash(self)
+
+    def clear_hash(self) -> None:
+        """skb_clear_hash."""
+        self._hash = self._l4_hash = self._sw_hash = 0
+
+    def udp_flow_src_port(self, min: int = 0, max: int = 0, use_eth: bool = True) -> int:
+        """udp_flow_src_port (see model_offload)."""
+        _s32(min, "min")
+        _s32(max, "max")
+        return _offload.udp_flow_src_port(self, min, max, bool(use_eth))
+
+    def ensure_writable(self, n: int) -> None:
+        """skb_ensure_writable."""
+        _u32(n, "n")
+        _offload.ensure_writable(self, n)
+
+    def checksum_help(self) -> None:
+        """skb_checksum_help."""
+        _offload.checksum_help(self)
+
+    def lco_csum(self) -> int:
+        """lco_csum."""
+        return _offload.lco_csum(self)
+
+    def iptunnel_handle_offloads(self, gso_type: int = 0) -> None:
+        """iptunnel_handle_offloads."""
+        _u32(gso_type, "gso_type")
+        _offload.iptunnel_handle_offloads(self, gso_type)
+
+    def tnl_push(self, template) -> None:
+        """Push a skb.tunnel.TunnelTemplate's headers (see model_offload)."""
+        from ..tunnel import TunnelTemplate
+
+        if type(template) is not TunnelTemplate:
+            raise TypeError(f"expected a TunnelTemplate, not {type(template).__name__}")
+        _offload.tnl_push(self, template)
+
+    @property
+    def head_id(self) -> int:
+        """An identifier of the head allocation, equal for skbs sharing it."""
+        return id(self._head)
+
+    def draw(self, width: int = 100) -> str:
+        """The classic sk_buff picture as text (``skb.viz.draw``)."""
+        from .. import viz  # drawings are optional: loaded on first use
+
+        return viz.draw(self, width=width)
+
+    def to_svg(self) -> str:
+        """The classic sk_buff picture as an SVG document (``skb.viz.to_svg``)."""
+        from .. import viz
+
+        return viz.to_svg(self)
 
     # ------------------------------------------------------------------
 
@@ -1672,6 +1788,20 @@ def _kill_public_names(cls: type, base: type, double_free: tuple[str, ...]) -> N
             setattr(cls, name, dead(name, getattr(base, name)))
 
 
+from . import model_gso as _gso  # noqa: E402  (it imports this module)
+from . import model_offload as _offload  # noqa: E402  (it imports this module)
+
+_GSO_NAMES = ("GSO_BY_FRAGS", "NETIF_F", "SKB_GSO", "gso_segment")
+
+
+def __getattr__(name: str) -> object:
+    """The segmentation names, from model_gso (looked up late, so either
+    module may be imported first; model_gso.__all__ lists them)."""
+    if name in _GSO_NAMES:
+        return getattr(_gso, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 _kill_public_names(_FreedSkBuff, SkBuff, ("kfree", "consume"))
 _kill_public_names(_FreedPage, Page, ("put",))
 
@@ -1702,6 +1832,7 @@ __all__ = [
     "csum_sub",
     "csum_tcpudp_magic",
     "csum_tcpudp_nofold",
+    "drop_counts",
     "head_end",
     "ip_fast_csum",
     "skb_data_align",

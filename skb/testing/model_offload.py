@@ -309,8 +309,17 @@ def _fix_ipv6(s, hdr: memoryview, t, dsfield: int) -> None:
         hdr[nh + 1] = (hdr[nh + 1] & 0x0F) | ((tclass << 4) & 0xF0)
 
 
+def _check_consistent(s, op: str) -> None:
+    """The engine's structural guard: data_len must equal the frag and
+    frag_list bytes before any walk over them."""
+    paged = sum(f.size for f in s.frags) + sum(m.len for m in s.frag_list)
+    if s.data_len != paged:
+        raise SkbBug(f"{op}: data_len {s.data_len} no longer matches the frags and "
+                     f"frag_list ({paged} bytes)")
+
+
 def tnl_push(s, t) -> None:
-    s._check_consistent("skb_tnl_push")
+    _check_consistent(s, "skb_tnl_push")
     dsfield, df = _inner_ip_facts(s)
     options = t.options
     sport = udp_flow_src_port(s, t.sport_min, t.sport_max, True) if "udp" in options else 0
