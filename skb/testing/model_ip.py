@@ -8,9 +8,8 @@ lengths, headroom, truesize, frag_list shapes, checksum state, the IPv4
 control block in cb - so tests compare the two.  Differences, both from the
 engine's binding: a queued fragment stays a reachable object (Python just
 holds no reference to it; the engine kills the handle), and ``fragment``
-returns a plain list.  The twin frees through ``model``, which has no drop
-reasons: the reasons the twin frees with are counted here
-(``drop_counts()``).
+returns a plain list.  Frees go through ``model`` with the engine's drop
+reasons (``model.drop_counts()``).
 
 Per-fragment queue state is written into cb where the engine writes it
 (after IPCB: the run flag at 24, the run's length at 32, the offset at 36),
@@ -20,7 +19,6 @@ so control blocks compare equal too.
 from __future__ import annotations
 
 import bisect
-import collections
 import math
 import operator
 import struct
@@ -61,9 +59,6 @@ _u16 = struct.Struct("=H")
 _i32 = struct.Struct("=i")
 _be16 = struct.Struct("!H")
 
-_drops: collections.Counter = collections.Counter()
-
-
 class FragNeeded(NamedTuple):
     mtu: int
     reason: DropReason = DropReason.NOT_SPECIFIED
@@ -90,24 +85,14 @@ class DefragStats(NamedTuple):
     reasm_overlaps: int
 
 
-def drop_counts() -> dict[DropReason, int]:
-    """The skbs this module freed, per reason."""
-    return dict(_drops)
-
-
 # ----------------------------------------------------------------------
 # small helpers over the twin's fields
 
 
 def _free(s: _m.SkBuff, reason: DropReason) -> None:
-    """kfree_skb_reason: drop one reference; what that frees (s, and the
-    frag_list members it held) is counted under reason, as the kernel
-    passes the reason down."""
-    live = _m.counters().live_skbs
-    s._unref()
-    freed = live - _m.counters().live_skbs
-    if freed:
-        _drops[reason] += freed
+    """kfree_skb_reason: drop one reference, the last one freeing s (and
+    its frag_list members) for reason."""
+    s._unref(int(reason))
 
 
 def _headlen(s: _m.SkBuff) -> int:
@@ -649,8 +634,8 @@ class DefragQueue:
 
     @staticmethod
     def _morph(dst: _m.SkBuff, src: _m.SkBuff) -> None:
-        """skb_morph: dst lets go of its data and becomes a clone of src."""
-        dst._drop_data()
+        """skb_morph: dst lets go of its data (consumed) and becomes a clone of src."""
+        dst._drop_data(int(DropReason.CONSUMED))
         dst._nohdr = 0
         dst._head = src._head
         dst._copy_header_from(src)
@@ -900,7 +885,6 @@ __all__ = [
     "IPV4_MIN_MTU",
     "IP_FRAG_TIME",
     "LL_RESERVED_SPACE_ETH",
-    "drop_counts",
     "fragment",
     "ipcb",
 ]
