@@ -12,7 +12,6 @@
 #include "skb_internal.h"
 
 #define IPH_TOS 1
-#define IP_CE 0x8000
 #define IP_OFFSET 0x1FFF
 #define IP_MAX_LEN 65535
 

@@ -383,17 +383,15 @@ static unsigned int run_timers(struct ip_frag_dir *d, uint64_t now,
 	d->now = now;
 	while (d->timers && d->timers->expires <= now && (!out || n < max)) {
 		struct ipq *q = d->timers;
+		struct ip_frag_expired e;
 
-		if (out) {
-			memcpy(out[n].saddr, q->saddr, 4);
-			memcpy(out[n].daddr, q->daddr, 4);
-			out[n].id = get_be16((const unsigned char *)&q->id);
-			out[n].protocol = q->protocol;
-		}
-		if (ip_expire(d, q) && out)
-			out[n].time_exceeded = 1;
-		else if (out)
-			out[n].time_exceeded = 0;
+		memcpy(e.saddr, q->saddr, 4);
+		memcpy(e.daddr, q->daddr, 4);
+		e.id = get_be16((const unsigned char *)&q->id);
+		e.protocol = q->protocol;
+		e.time_exceeded = ip_expire(d, q);
+		if (out)
+			out[n] = e;
 		n++;
 	}
 	return n;
@@ -722,6 +720,52 @@ static uint8_t ip4_frag_ecn(uint8_t tos)
 }
 
 /*
+ * The length rules of ip_frag_queue for a fragment covering [offset, *end):
+ * the last fragment fixes the datagram's length, which nothing may pass
+ * and no other last fragment may change; a non-last fragment is cut to a
+ * multiple of 8 (its checksum state then no longer covers it).  Returns
+ * false when the datagram must be discarded.
+ */
+static bool ip_frag_bounds(struct ipq *q, struct sk_buff *skb, int offset, int *end, bool more)
+{
+	if (!more) {
+		if (*end < q->len || ((q->flags & INET_FRAG_LAST_IN) && *end != q->len))
+			return false;
+		q->flags |= INET_FRAG_LAST_IN;
+		q->len = *end;
+	} else {
+		if (*end & 7) {
+			*end &= ~7;
+			if (skb->ip_summed != CHECKSUM_UNNECESSARY)
+				skb->ip_summed = CHECKSUM_NONE;
+		}
+		if (*end > q->len) {
+			if (q->flags & INET_FRAG_LAST_IN)
+				return false;
+			q->len = *end;
+		}
+	}
+	return *end != offset;
+}
+
+/* Charge a queued fragment to its datagram: bytes, ECN, memory, sizes seen. */
+static void ip_frag_account(struct ip_frag_dir *d, struct ipq *q, const struct sk_buff *skb,
+			    int offset, unsigned int ihl, uint8_t ecn)
+{
+	unsigned int fragsize = skb->len + ihl;
+
+	q->meat += (int)skb->len;
+	q->ecn |= ecn;
+	d->stats.mem += skb->truesize;
+	if (offset == 0)
+		q->flags |= INET_FRAG_FIRST_IN;
+	if (fragsize > q->max_size)
+		q->max_size = (uint16_t)fragsize;
+	if ((get_be16(ip_hdr(skb) + IPH_FRAG_OFF) & IP_DF) && fragsize > q->max_df_size)
+		q->max_df_size = (uint16_t)fragsize;
+}
+
+/*
  * ip_frag_queue: add @skb to its queue and reassemble when it is complete.
  * Returns IP_DEFRAG_QUEUED, IP_DEFRAG_DONE (@skb is the datagram) or
  * IP_DEFRAG_DROPPED with *reason.  Inconsistent lengths (bytes past a
@@ -731,39 +775,18 @@ static uint8_t ip4_frag_ecn(uint8_t tos)
 static int ip_frag_queue(struct ip_frag_dir *d, struct ipq *q, struct sk_buff *skb,
 			 unsigned int *reason)
 {
-	unsigned int ihl, netoff = skb->network_header - data_off(skb), fragsize;
-	unsigned char *iph = ip_hdr(skb);
-	int offset, end, flags, ret;
-	uint8_t ecn;
+	unsigned int netoff = skb->network_header - data_off(skb);
+	const unsigned char *iph = ip_hdr(skb);
+	unsigned int ihl = ip_hdrlen(iph);
+	uint16_t frag_off = get_be16(iph + IPH_FRAG_OFF);
+	int offset = (frag_off & IP_OFFSET) << 3, end, ret;
+	uint8_t ecn = ip4_frag_ecn(iph[IPH_TOS]);
 
 	*reason = SKB_DROP_REASON_NOT_SPECIFIED;
 	if (ip_frag_too_far(d, q))
 		ip_frag_reinit(d, q);
-	ecn = ip4_frag_ecn(iph[IPH_TOS]);
-	offset = get_be16(iph + IPH_FRAG_OFF);
-	flags = offset & ~IP_OFFSET;
-	offset = (offset & IP_OFFSET) << 3;
-	ihl = ip_hdrlen(iph);
 	end = offset + (int)(skb->len - netoff - ihl);
-
-	if (!(flags & IP_MF)) {
-		if (end < q->len || ((q->flags & INET_FRAG_LAST_IN) && end != q->len))
-			goto discard_qp;
-		q->flags |= INET_FRAG_LAST_IN;
-		q->len = end;
-	} else {
-		if (end & 7) {
-			end &= ~7;
-			if (skb->ip_summed != CHECKSUM_UNNECESSARY)
-				skb->ip_summed = CHECKSUM_NONE;
-		}
-		if (end > q->len) {
-			if (q->flags & INET_FRAG_LAST_IN)
-				goto discard_qp;
-			q->len = end;
-		}
-	}
-	if (end == offset)
+	if (!ip_frag_bounds(q, skb, offset, &end, frag_off & IP_MF))
 		goto discard_qp;
 	if (pskb_may_pull(skb, netoff + ihl) != 1 || skb_pull(skb, netoff + ihl) < 0)
 		goto discard_qp;
@@ -780,27 +803,17 @@ static int ip_frag_queue(struct ip_frag_dir *d, struct ipq *q, struct sk_buff *s
 		d->stats.reasm_overlaps++;
 		goto discard_qp;
 	}
-	q->meat += (int)skb->len;
-	q->ecn |= ecn;
-	d->stats.mem += skb->truesize;
-	if (offset == 0)
-		q->flags |= INET_FRAG_FIRST_IN;
-	fragsize = skb->len + ihl;
-	if (fragsize > q->max_size)
-		q->max_size = (uint16_t)fragsize;
-	if ((get_be16(ip_hdr(skb) + IPH_FRAG_OFF) & IP_DF) && fragsize > q->max_df_size)
-		q->max_df_size = (uint16_t)fragsize;
+	ip_frag_account(d, q, skb, offset, ihl, ecn);
+	if (q->flags != (INET_FRAG_FIRST_IN | INET_FRAG_LAST_IN) || q->meat != q->len)
+		return IP_DEFRAG_QUEUED;
 
-	if (q->flags == (INET_FRAG_FIRST_IN | INET_FRAG_LAST_IN) && q->meat == q->len) {
-		ret = ip_frag_reasm(d, q, skb);
-		inet_frag_destroy(d, q);
-		if (ret) {
-			*reason = SKB_CONSUMED;
-			return IP_DEFRAG_DROPPED;
-		}
-		return IP_DEFRAG_DONE;
+	ret = ip_frag_reasm(d, q, skb);
+	inet_frag_destroy(d, q);
+	if (ret) {
+		*reason = SKB_CONSUMED;
+		return IP_DEFRAG_DROPPED;
 	}
-	return IP_DEFRAG_QUEUED;
+	return IP_DEFRAG_DONE;
 
 discard_qp:
 	inet_frag_kill(d, q);

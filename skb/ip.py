@@ -42,7 +42,7 @@ import math
 import operator
 import struct
 import warnings
-from typing import NamedTuple, Optional, Union
+from typing import NamedTuple, Union
 
 from ._engine import ffi, lib
 from .drop import Drop, DropReason

@@ -15,7 +15,7 @@ from skb import CHECKSUM_NONE, CHECKSUM_PARTIAL, DropReason, FreedSkBuff, SkBuff
 from skb.testing import check, fail_nth_alloc
 
 from iphelp import (datagram, dissect, fraglist, fragments_of, free_all, header_ok, linear,
-                    member, ones, paged, pattern)
+                    member, ones, paged)
 
 MF, DF = 1, 2          # scapy's flag bits
 
@@ -236,11 +236,6 @@ def test_fast_path_keeps_the_head_page_frags():
     assert segs[0] is s and (s.len, s.data_len, s.nr_frags) == (1500, 1000, 2)
     assert [g.to_bytes() for g in segs] == fragments_of(data, [1480, 1480])
     free_all(segs)
-
-
-def _shared_member_head(s):
-    clone = s.frag_list[0].clone()
-    return [clone]
 
 
 @pytest.mark.parametrize("why, build", [
