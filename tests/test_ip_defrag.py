@@ -365,6 +365,15 @@ def test_closing_frees_what_is_pending_as_timed_out():
     assert repr(q) == "<DefragQueue closed>"
 
 
+def test_a_queue_collected_with_datagrams_pending_frees_them_and_warns():
+    q = ip.DefragQueue()
+    q.defrag(rx(FRAGS[0]), 0)
+    before = counts()
+    with pytest.warns(skb.SkbLeakWarning, match="1 datagram"):
+        del q
+    assert delta(before) == {DropReason.FRAG_REASM_TIMEOUT: 1}
+
+
 def test_the_clock_may_not_go_backwards():
     with ip.DefragQueue() as q:
         q.defrag(rx(FRAGS[0]), 10)
