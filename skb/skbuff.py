@@ -81,6 +81,7 @@ _map = lib.skbpy_map
 _unmap = lib.skbpy_unmap
 _release = lib.skbpy_release
 _expand_head = lib.pskb_expand_head
+_checksum = lib.skb_checksum
 _cow = lib.skb_cow
 _cow_head = lib.skb_cow_head
 
@@ -788,7 +789,8 @@ class SkBuff:
     def fill_page_desc(self, i: int, page: Page, off: int, size: int) -> None:
         """skb_fill_page_desc: frag i = (page, off, size); i must be nr_frags.
         Python's reference on the page passes to the frag; lengths untouched."""
-        i, off, size = self._ints(i, off, size)
+        if type(i) is not int or type(off) is not int or type(size) is not int:
+            i, off, size = self._ints(i, off, size)
         r = lib.skbpy_fill_page_desc(self._cd, i, page_arg(page), off, size)
         if r < 0:
             self._other_failed(r, page, "skb_fill_page_desc", "page", i)
@@ -798,7 +800,9 @@ class SkBuff:
     def add_rx_frag(self, i: int, page: Page, off: int, size: int, truesize: int) -> None:
         """skb_add_rx_frag: fill_page_desc, then len and data_len += size and
         truesize += truesize."""
-        i, off, size, truesize = self._ints(i, off, size, truesize)
+        if (type(i) is not int or type(off) is not int or type(size) is not int or
+                type(truesize) is not int):
+            i, off, size, truesize = self._ints(i, off, size, truesize)
         r = lib.skbpy_add_rx_frag(self._cd, i, page_arg(page), off, size, truesize)
         if r < 0:
             self._other_failed(r, page, "skb_add_rx_frag", "page", i)
@@ -807,7 +811,8 @@ class SkBuff:
 
     def can_coalesce(self, i: int, page: Page, off: int) -> bool:
         """skb_can_coalesce: bytes at off of page would extend frag i - 1."""
-        i, off = self._ints(i, off)
+        if type(i) is not int or type(off) is not int:
+            i, off = self._ints(i, off)
         r = lib.skb_can_coalesce(self._cd, i, page_arg(page), off)
         if r < 0:
             self._other_failed(r, page, "skb_can_coalesce", "page", i)
@@ -815,7 +820,8 @@ class SkBuff:
 
     def coalesce_rx_frag(self, i: int, size: int, truesize: int) -> None:
         """skb_coalesce_rx_frag: grow frag i by size bytes, accounting them."""
-        i, size, truesize = self._ints(i, size, truesize)
+        if type(i) is not int or type(size) is not int or type(truesize) is not int:
+            i, size, truesize = self._ints(i, size, truesize)
         self._status(lib.skb_coalesce_rx_frag(self._cd, i, size, truesize),
                      "skb_coalesce_rx_frag", i)
 
@@ -902,7 +908,8 @@ class SkBuff:
     def copy_bits(self, offset: int, n: int) -> bytes:
         """skb_copy_bits: n bytes from offset (negative reads the headroom),
         across frags and frag_list; SkbFault outside the packet."""
-        offset, n = self._ints(offset, n)
+        if type(offset) is not int or type(n) is not int:
+            offset, n = self._ints(offset, n)
         if not 0 <= n <= _U32_MAX:
             raise OverflowError(f"n must be an unsigned 32-bit size, not {n}")
         if offset + n > self._cd.len and -0x80000000 <= offset <= 0x7FFFFFFF:
@@ -927,7 +934,8 @@ class SkBuff:
     def header_pointer(self, offset: int, n: int) -> Optional[memoryview]:
         """skb_header_pointer: a read-only view of n bytes at offset - zero-copy
         when they are linear, a copy otherwise - or None outside the packet."""
-        offset, n = self._ints(offset, n)
+        if type(offset) is not int or type(n) is not int:
+            offset, n = self._ints(offset, n)
         r = lib.skbpy_linear(self._cd, offset, n)
         if r >= 0:
             return self._view(r, "skb_header_pointer").toreadonly()
@@ -941,8 +949,9 @@ class SkBuff:
     def checksum(self, offset: int, n: int, csum: int = 0) -> int:
         """skb_checksum: the 32-bit partial sum of n bytes from offset, continuing
         csum (fold it with skb.csum.csum_fold)."""
-        offset, n, csum = self._ints(offset, n, csum)
-        r = lib.skb_checksum(self._cd, offset, n, csum)
+        if type(offset) is not int or type(n) is not int or type(csum) is not int:
+            offset, n, csum = self._ints(offset, n, csum)
+        r = _checksum(self._cd, offset, n, csum)
         if r < 0:
             self._raise(r, "skb_checksum", f"[{offset}, {offset}+{n})")
         return r
@@ -988,7 +997,8 @@ class SkBuff:
         this (inner) packet's flow hash - the local port range 32768..60999
         when max <= min; without a flow, from the Ethernet addresses at data
         when use_eth, else a fixed value."""
-        min, max = self._ints(min, max)
+        if type(min) is not int or type(max) is not int:
+            min, max = self._ints(min, max)
         r = lib.udp_flow_src_port(self._cd, min, max, 1 if use_eth else 0)
         if r < 0:
             if r == lib.SKB_EINVAL:

@@ -1,53 +1,52 @@
-"""``skb tour``: the sk_buff memory model, step by step (DESIGN.md's walk-through).
-
-Each step runs real engine operations and prints the geometry that results.
-"""
+"""``skb tour``: the sk_buff memory model step by step, in the order of
+DESIGN.md's walk-through, each step a real engine operation drawn with
+``skb.viz``: alloc, reserve, put, push and pull, clone, fclone, copy, page
+frags, frag_list, GSO segmentation, free."""
 
 from __future__ import annotations
 
+import struct
+import sys
 import textwrap
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Optional, TextIO
 
+from . import viz
+from .features import NETIF_F, SKB_GSO
+from .gso import gso_segment
 from .page import alloc_page
 from .skbuff import SkBuff, alloc_skb
 
-WIDTH = 64
+Step = tuple[str, str, Callable[[int], str]]
+INDENT = 2
+MIN_WIDTH = viz.MIN_WIDTH + INDENT
 
 
-def geometry(s: SkBuff) -> str:
-    """One line of numbers and a bar: headroom | data | tailroom | shinfo."""
-    end = s.end_offset
-    scale = WIDTH / end if end else 1
-    head = round(s.headroom * scale)
-    data = max(round(s.headlen * scale), 1 if s.headlen else 0)
-    tail = max(WIDTH - head - data, 0)
-    bar = "[" + "." * head + "#" * data + " " * tail + "|shinfo]"
-    return (
-        f"{bar}\n"
-        f"head+0  data+{s.data_offset}  tail+{s.tail_offset}  end+{end}   "
-        f"len {s.len}  data_len {s.data_len}  truesize {s.truesize}\n"
-        f"users {s.users}  dataref {s.dataref:#x}  cloned {int(s.cloned)}  "
-        f"fclone {s.fclone}  nr_frags {s.nr_frags}  frag_list {len(s.frag_list)}"
-    )
+def tcp_frame(payload: int) -> bytes:
+    """Ethernet + IPv4 + TCP headers for a payload of the given length."""
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40 + payload, 1, 0x4000, 64, 6, 0,
+                     bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]))
+    tcp = struct.pack("!HHIIBBHHH", 4321, 80, 1000, 0, 0x50, 0x18, 65535, 0, 0)
+    return bytes.fromhex("020000000002020000000001") + b"\x08\x00" + ip + tcp
 
 
-def steps() -> Iterator[tuple[str, str, Callable[[], str]]]:
-    """(title, explanation, action returning what to print) for each step."""
+def steps() -> Iterator[Step]:
+    """(title, explanation, action drawing the result at a width) per step."""
     state: dict[str, SkBuff] = {}
 
-    def alloc() -> str:
+    def alloc(width: int) -> str:
         state["s"] = alloc_skb(1500)
-        return geometry(state["s"])
+        return viz.draw(state["s"], width=width)
 
-    def reserve() -> str:
+    def reserve(width: int) -> str:
         state["s"].reserve(64)
-        return geometry(state["s"])
+        return viz.draw(state["s"], width=width)
 
-    def put() -> str:
+    def put(width: int) -> str:
         state["s"].put_data(b"payload " * 100)
-        return geometry(state["s"])
+        return viz.draw(state["s"], width=width)
 
-    def push() -> str:
+    def push(width: int) -> str:
         s = state["s"]
         s.push(20)
         s.reset_transport_header()
@@ -55,87 +54,115 @@ def steps() -> Iterator[tuple[str, str, Callable[[], str]]]:
         s.reset_network_header()
         s.push(14)
         s.reset_mac_header()
-        return (geometry(s) + f"\nmac_header {s.mac_header}  network_header "
-                f"{s.network_header}  transport_header {s.transport_header}")
+        return viz.draw(s, width=width)
 
-    def pull() -> str:
-        state["s"].pull(14)
-        return geometry(state["s"])
+    def pull(width: int) -> str:
+        s = state["s"]
+        s.pull(14)
+        return viz.draw(s, width=width)
 
-    def clone() -> str:
-        c = state["s"].clone()
-        out = "original:\n" + geometry(state["s"]) + "\nclone:\n" + geometry(c)
+    def clone(width: int) -> str:
+        s = state["s"]
+        c = s.clone()
+        out = viz.draw(s, c, width=width)
         c.kfree()
-        return out + "\n(clone freed: dataref back to 0x1, the cloned bit stays set)"
+        return out + "\n(the clone freed: dataref back to 1;\n the original stays marked cloned)"
 
-    def fclone() -> str:
-        f = alloc_skb(1500, fclone=True)
+    def fclone(width: int) -> str:
+        f = alloc_skb(256, fclone=True)
+        f.put_data(bytes(100))
         c = f.clone()
-        out = (f"original fclone={f.fclone} fclone_ref={f.fclone_ref}; "
-               f"companion fclone={c.fclone}\n" + geometry(c))
+        out = viz.draw(f, c, width=width)
         c.kfree()
         f.kfree()
         return out
 
-    def copy() -> str:
+    def copy(width: int) -> str:
         c = state["s"].copy()
-        out = geometry(c) + f"\nprivate data: original dataref {state['s'].dataref:#x}"
+        out = viz.draw(c, width=width)
         c.kfree()
-        return out
+        return out + "\n(a head of its own: dataref 1, not cloned)"
 
-    def frags() -> str:
+    def frags(width: int) -> str:
         s = alloc_skb(128)
         s.reserve(64)
-        s.put_data(b"headers " * 4)
-        for i in range(3):
-            page = alloc_page()
-            s.add_rx_frag(i, page, 0, 1000, 4096)
-        lines = [geometry(s)] + [f"frag {i}: page refcount {f.page.refcount}, "
-                                 f"offset {f.offset}, size {f.size}"
-                                 for i, f in enumerate(s.frags)]
+        s.put_data(b"headers " * 8)
+        page = alloc_page()
+        page.data[:3000] = bytes(3000)
+        page.get()
+        s.add_rx_frag(0, page, 0, 1500, 2048)
+        s.add_rx_frag(1, page, 1500, 1500, 2048)
+        out = viz.draw(s, width=width)
         s.kfree()
-        return "\n".join(lines)
+        return out + "\n(two frags in one page: it holds a reference for each)"
 
-    def frag_list() -> str:
+    def frag_list(width: int) -> str:
         s = alloc_skb(1500)
         s.put_data(bytes(1480))
         for _ in range(2):
             m = alloc_skb(1500)
             m.put_data(bytes(1480))
             s.frag_list_append(m)
-        lines = [geometry(s)] + [f"member: len {m.len}, users {m.users}"
-                                 for m in s.frag_list]
+        out = viz.draw(s, width=width)
         s.kfree()
-        return "\n".join(lines)
+        return out
 
-    def free() -> str:
+    def gso(width: int) -> str:
+        payload = 3000
+        s = alloc_skb(64 + 54 + payload)
+        s.reserve(64)
+        s.put_data(tcp_frame(payload) + bytes(payload))
+        s.protocol = 0x0800
+        s.set_network_header(14)
+        s.set_transport_header(34)
+        s.gso_size = 1448
+        s.gso_type = SKB_GSO.TCPV4
+        big = viz.draw(s, width=width)
+        segs = gso_segment(s, NETIF_F.SG)
+        out = big + "\n\nskb_gso_segment(SG) ->\n" + viz.draw(segs, width=width)
+        for seg in segs:
+            seg.kfree()
+        s.kfree()
+        return out
+
+    def free(width: int) -> str:
         state.pop("s").kfree()
-        return "all freed"
+        return "(every skb, head and page of the tour is freed)"
 
-    yield ("alloc_skb(1500)", "Two allocations: the sk_buff and the data area, with "
-           "skb_shared_info after end. head = data = tail; the allocator rounded the "
-           "1500 bytes up.", alloc)
+    yield ("alloc_skb(1500)", "Two allocations: the sk_buff (metadata) and the data area "
+           "with skb_shared_info after end. head = data = tail; the allocator rounded "
+           "the size up.", alloc)
     yield ("skb_reserve(64)", "Move data and tail forward: headroom for the headers to "
            "come.", reserve)
-    yield ("skb_put(800)", "Extend the data at the tail: the payload. Now there are four "
-           "regions: headroom, data, tailroom, shared info.", put)
-    yield ("skb_push(20+20+14)", "Transmit pushes headers on, layer by layer, recording "
-           "where each starts.", push)
-    yield ("skb_pull(14)", "Receive pulls headers off the front.", pull)
-    yield ("skb_clone", "A second sk_buff on the same data: dataref becomes 2 and both are "
-           "marked cloned.", clone)
-    yield ("alloc_skb_fclone + skb_clone", "The pair is allocated together; the first clone "
-           "takes the companion right behind the original.", fclone)
-    yield ("skb_copy", "A writer's private copy of metadata and data.", copy)
-    yield ("page frags", "Nonlinear model one: skb_shared_info.frags[] holds (page, offset, "
-           "size) triples, as NIC drivers fill them.", frags)
-    yield ("frag_list", "Nonlinear model two: member skbs chained from the shared info, as "
-           "IPv4 reassembly builds them.", frag_list)
+    yield ("skb_put(800)", "Extend the data at the tail: the payload.  Now the four "
+           "regions exist: headroom, data, tailroom, shared info.", put)
+    yield ("skb_push(20), skb_push(20), skb_push(14)", "Transmit pushes the headers on, "
+           "layer by layer (TCP, IPv4, Ethernet), and records where each starts.", push)
+    yield ("skb_pull(14)", "Receive pulls headers off the front (here the Ethernet "
+           "header, as eth_type_trans does).", pull)
+    yield ("skb_clone", "A second sk_buff on the same data (a packet capture beside the "
+           "stack): dataref becomes 2, both are marked cloned.", clone)
+    yield ("alloc_skb_fclone + skb_clone", "The pair is allocated together; the first "
+           "clone is the companion right behind the original (fclone_ref counts "
+           "them).", fclone)
+    yield ("skb_copy", "A writer needs its own copy of the metadata and the data.", copy)
+    yield ("page frags", "Nonlinear model one: skb_shared_info.frags[] holds (page, "
+           "offset, size) triples, as NIC drivers fill them; len counts them, the head "
+           "holds only headlen.", frags)
+    yield ("frag_list", "Nonlinear model two: member skbs chained from the shared info "
+           "through next, as IPv4 reassembly builds them.", frag_list)
+    yield ("GSO", "Nonlinear model three: a 3000-byte TCP packet with gso_size 1448 is "
+           "cut into MSS-sized segments linked by next, headers copied into each.", gso)
     yield ("kfree_skb", "The last reference frees the struct and the data.", free)
 
 
-def run(write: Callable[[str], None] = print) -> None:
-    """Print the tour."""
+def run(out: Optional[TextIO] = None, width: int = 100) -> None:
+    """Print the tour, width columns wide (at least MIN_WIDTH)."""
+    if not MIN_WIDTH <= width <= viz.MAX_WIDTH:
+        raise ValueError(f"the tour is {MIN_WIDTH} to {viz.MAX_WIDTH} columns wide, not {width}")
+    out = sys.stdout if out is None else out
     for n, (title, text, action) in enumerate(steps(), 1):
-        write(f"\n{n}. {title}\n   {text}")
-        write(textwrap.indent(action(), "    "))
+        out.write(f"\n{n}. {title}\n")
+        out.write(textwrap.fill(text, width=width - 1, initial_indent="   ",
+                                subsequent_indent="   ") + "\n\n")
+        out.write(textwrap.indent(action(width - INDENT), " " * INDENT) + "\n")

@@ -436,10 +436,12 @@ def _gso_field(name: str, bits: int, doc: str) -> property:
 
 
 # Copied by __copy_skb_header (clone, copy, pskb_copy): metadata and header offsets.
+# _encap_hdr_csum (tunnel GSO: an outer checksum is to be filled) has no
+# accessor, as in the engine.
 _HEADER_FIELDS = (
     "_ip_summed", "_csum", "_csum_level", "_protocol", "_inner_protocol",
-    "_encapsulation", "_vlan_proto", "_vlan_tci", "_priority", "_mark", "_hash",
-    "_l4_hash", "_sw_hash",
+    "_encapsulation", "_encap_hdr_csum", "_vlan_proto", "_vlan_tci", "_priority", "_mark",
+    "_hash", "_l4_hash", "_sw_hash",
     "_pkt_type", "_queue_mapping", "_cb",
     "_mac_header", "_network_header", "_transport_header",
     "_inner_mac_header", "_inner_network_header", "_inner_transport_header",
@@ -873,6 +875,9 @@ class SkBuff:
             raise SkbBug(f"{op}: the member would contain its parent")
         if m._listed:
             raise SkbBug(f"{op}: the member was on a frag_list before")
+        if self._listed:
+            # as the engine: a member's owner would keep stale lengths
+            raise SkbBug(f"{op}: this skb is itself on a list (a member or a segment)")
         if self.is_cloned():
             raise SkbSharedWrite(f"{op}: the frag_list is shared with a clone")
         if at_end:

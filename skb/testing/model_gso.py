@@ -9,8 +9,9 @@ and ``model`` re-exports ``gso_segment``, ``NETIF_F``, ``SKB_GSO`` and
 Written from the kernel's semantics (``net/core/skbuff.c`` skb_segment,
 ``net/core/gso.c``, ``net/ipv4/af_inet.c`` inet_gso_segment,
 ``net/ipv4/tcp_offload.c``, ``net/ipv4/udp_offload.c``,
-``net/ipv6/ip6_offload.c``), as plainly as possible, with the emulator's
-choices where the kernel cannot be followed literally:
+``net/ipv4/gre_offload.c``, ``net/ipv6/ip6_offload.c``), as plainly as
+possible, with the emulator's choices where the kernel cannot be followed
+literally:
 
 * heads are never page fragments, so a frag_list member with linear data
   can only become a segment whole (the clone path); a frag walk that reaches
@@ -24,12 +25,18 @@ choices where the kernel cannot be followed literally:
 * a copy past the end of the data (GSO_BY_FRAGS in the copying path, when
   the member cursor lags behind) is ``SkbFault``, where the kernel returns
   -ENOMEM or, without a checksum feature, BUGs in skb_copy_and_csum_bits;
-* no sockets, destructors, dst, zerocopy, shared-frag flags, remote checksum
-  offload, tunnels (UDP tunnel GSO is ``EPROTONOSUPPORT``), IPv6 extension
-  headers or IPv6 UFO (``EPROTONOSUPPORT``), FCoE CRC offload (FCoE is never
-  checksummed by the device), AccECN (CWR is cleared from the second segment
-  on, as before v6.18), and SKB_GSO_FRAGLIST is treated as an ordinary type
-  (no skb_segment_list).
+* the UDP tunnel handler refuses (``EINVAL``) a tunnel header (inner mac
+  header minus transport header) shorter than the UDP header, which the
+  kernel would read past;
+* no sockets, destructors, dst, zerocopy, shared-frag flags, IPsec, remote
+  checksum offload (SKB_GSO_TUNNEL_REMCSUM is ``EPROTONOSUPPORT``), UDP
+  tunnels of the ENCAP_TYPE_IPPROTO kind (the inner packet is always found
+  through inner_protocol), separate encapsulation features (hw_enc_features
+  are the features), IPIP/SIT/ESP/SCTP GSO, IPv6 jumbograms (BIG TCP's
+  hop-by-hop header is an ordinary one) or IPv6 UFO (``EPROTONOSUPPORT``),
+  FCoE CRC offload (FCoE is never checksummed by the device), AccECN (CWR is
+  cleared from the second segment on, as before v6.18), and SKB_GSO_FRAGLIST
+  is treated as an ordinary type (no skb_segment_list).
 
 SKB_GSO_CB lives in cb[32:48]: int32 offset (mac_offset, later data_offset)
 at 32, int32 encap_level at 36, u32 csum at 40, u16 csum_start at 44, all
@@ -61,6 +68,7 @@ from .model import (
     csum_add,
     csum_fold,
     csum_partial,
+    csum_sub,
     csum_tcpudp_magic,
     ip_fast_csum,
 )
@@ -143,6 +151,11 @@ ETH_P_FCOE = 0x8906
 
 IPPROTO_TCP = 6
 IPPROTO_UDP = 17
+IPPROTO_GRE = 47
+NEXTHDR_HOP = 0
+NEXTHDR_ROUTING = 43
+NEXTHDR_DEST = 60
+IPV6_GSO_EXTHDRS = (NEXTHDR_HOP, NEXTHDR_ROUTING, NEXTHDR_DEST)
 IP_DF = 0x4000
 IP_MF = 0x2000
 TCP_FIN = 0x01
@@ -753,10 +766,11 @@ def _udp_tunnel(skb: SkBuff) -> bool:
 
 
 def _udp4_gso_segment(skb: SkBuff, features: int) -> Optional[list[SkBuff]]:
-    """udp4_ufo_fragment: UDP_L4 datagrams, or legacy UFO (checksum the
-    whole datagram in software, then cut it into IP fragments)."""
+    """udp4_ufo_fragment: a UDP tunnel, UDP_L4 datagrams, or legacy UFO
+    (checksum the whole datagram in software, then cut it into IP
+    fragments)."""
     if _udp_tunnel(skb):
-        raise _enoproto("UDP tunnel segmentation is not emulated")
+        return _udp_tunnel_segment(skb, features, ipv6=False)
     gso_type = skb._head.gso_type
     if not gso_type & (SKB_GSO.UDP | SKB_GSO.UDP_L4) or not skb.may_pull(8):
         raise _einval("udp4_ufo_fragment: not a UDP GSO type, or no UDP header")
@@ -771,21 +785,198 @@ def _udp4_gso_segment(skb: SkBuff, features: int) -> Optional[list[SkBuff]]:
                               skb._len, IPPROTO_UDP, csum)
     _store16(skb._head.buf, uh + 6, check or CSUM_MANGLED_0)
     skb._ip_summed = CHECKSUM_UNNECESSARY
-    # Checksummed already: a checksum "feature" costs nothing now.
-    return skb_segment(skb, features | NETIF_F.HW_CSUM)
+    if not skb._encap_hdr_csum:
+        # Checksummed already: a checksum "feature" costs nothing now.  (An
+        # outer checksum to fill inside a tunnel needs the payload sums.)
+        features |= NETIF_F.HW_CSUM
+    return skb_segment(skb, features)
 
 
 def _udp6_gso_segment(skb: SkBuff, features: int) -> Optional[list[SkBuff]]:
-    """udp6_ufo_fragment: UDP_L4 datagrams (IPv6 UFO, which inserts a
-    fragment header, is not emulated)."""
+    """udp6_ufo_fragment: a UDP tunnel or UDP_L4 datagrams (IPv6 UFO, which
+    inserts a fragment header, is not emulated)."""
     if _udp_tunnel(skb):
-        raise _enoproto("UDP tunnel segmentation is not emulated")
+        return _udp_tunnel_segment(skb, features, ipv6=True)
     gso_type = skb._head.gso_type
     if not gso_type & (SKB_GSO.UDP | SKB_GSO.UDP_L4) or not skb.may_pull(8):
         raise _einval("udp6_ufo_fragment: not a UDP GSO type, or no UDP header")
     if not gso_type & SKB_GSO.UDP_L4:
         raise _enoproto("IPv6 UFO (a fragment header to insert) is not emulated")
     return _udp_gso_segment(skb, features)
+
+
+# ----------------------------------------------------------------------
+# tunnels: UDP (VXLAN, Geneve...) and GRE
+#
+# The outer headers up to the inner mac header are pulled and the inner
+# frame is segmented as if it were the packet: skb_segment copies the outer
+# headers (the tnl_hlen bytes in front of the mac header) into every
+# segment.  Each segment then gets its outer headers back with its own UDP
+# length and outer checksum; the outer IP header is fixed by the outer
+# handler on the way back.  The device's encapsulation features are taken to
+# be its features.
+
+
+class _Outer(NamedTuple):
+    """The outer packet as the tunnel handler found it, for each segment
+    and for skb_gso_error_unwind."""
+
+    protocol: int
+    mac_header: int
+    mac_len: int
+    tnl_hlen: int  # the tunnel header (UDP + VXLAN, GRE...) before the inner mac
+
+
+def _enter_inner(skb: SkBuff, tnl_hlen: int) -> _Outer:
+    """Make the inner frame the packet: data and mac header at the inner
+    mac header, network header at the inner one, inner_protocol (ETH_P_TEB
+    for an Ethernet frame) the protocol."""
+    outer = _Outer(skb._protocol, skb._mac_header, skb._mac_len, tnl_hlen)
+    skb._encapsulation = 0
+    _set_gso_cb(skb, encap_level=0)
+    _pull(skb, tnl_hlen)
+    skb._mac_header = skb._data
+    skb._network_header = skb._inner_network_header
+    skb._mac_len = (skb._inner_network_header - skb._data) & _U16
+    skb._protocol = skb._inner_protocol
+    return outer
+
+
+def _error_unwind(skb: SkBuff, outer: _Outer) -> None:
+    """skb_gso_error_unwind: the outer packet back, data and transport
+    header at the tunnel header."""
+    skb._protocol = outer.protocol
+    skb._encapsulation = 1
+    _push(skb, outer.tnl_hlen)
+    skb._transport_header = skb._data
+    skb._mac_header = outer.mac_header
+    skb._network_header = (outer.mac_header + outer.mac_len) & _U16
+    skb._mac_len = outer.mac_len
+
+
+def _segment_inner(skb: SkBuff, features: int, outer: _Outer) -> Optional[list[SkBuff]]:
+    """The inner frame through skb_mac_gso_segment; the outer packet is put
+    back when that fails or leaves the packet to the device."""
+    try:
+        segs = _mac_gso_segment(skb, features)
+    except BaseException:
+        _error_unwind(skb, outer)
+        raise
+    if segs is None:
+        _error_unwind(skb, outer)
+    return segs
+
+
+def _restore_outer(seg: SkBuff, outer: _Outer, outer_hlen: int, l4_offset: int) -> None:
+    """Give a segment of the inner frame its outer headers (already copied
+    in front of it) back.  One whose inner checksum the device finishes
+    keeps the inner offsets, for the device."""
+    if seg._ip_summed == CHECKSUM_PARTIAL:
+        seg.reset_inner_headers()
+        seg._encapsulation = 1
+    seg._mac_len = outer.mac_len
+    seg._protocol = outer.protocol
+    _push(seg, outer_hlen)
+    seg._mac_header = seg._data
+    seg._network_header = seg._data + outer.mac_len
+    seg._transport_header = seg._data + l4_offset
+
+
+def _tnl_header_len(skb: SkBuff) -> int:
+    """skb_tnl_header_len: the outer headers in front of the mac header."""
+    return skb._mac_header - gso_cb(skb).offset
+
+
+def _udp_tunnel_segment(skb: SkBuff, features: int, ipv6: bool) -> Optional[list[SkBuff]]:
+    """__skb_udp_tunnel_segment, the inner packet of protocol
+    inner_protocol (ENCAP_TYPE_ETHER): data at the outer UDP header."""
+    gso_type = skb._head.gso_type
+    if gso_type & SKB_GSO.TUNNEL_REMCSUM:
+        raise _enoproto("remote checksum offload is not emulated")
+    tnl_hlen = skb._inner_mac_header - skb._transport_header
+    if tnl_hlen < 8 or not skb.may_pull(tnl_hlen):
+        raise _einval("__skb_udp_tunnel_segment: no UDP header before the inner mac header")
+    buf, uh = skb._head.buf, skb._transport_header
+    # The outer check field holds the pseudo-header sum: take its length term
+    # out (each segment's goes back in).  That is uh->len only under
+    # GSO_PARTIAL: the length may not fit 16 bits.
+    old_len = _load16(buf, uh + 4) if gso_type & SKB_GSO.PARTIAL else _htonl(skb._len)
+    partial = csum_sub(_load16(buf, uh + 6), old_len)
+    outer = _enter_inner(skb, tnl_hlen)
+    skb._transport_header = skb._inner_transport_header
+    need_csum = bool(gso_type & SKB_GSO.UDP_TUNNEL_CSUM)
+    skb._encap_hdr_csum = int(need_csum)
+    ip_csum = NETIF_F.IPV6_CSUM if ipv6 else NETIF_F.IP_CSUM
+    offload_csum = need_csum and bool(features & (NETIF_F.HW_CSUM | ip_csum))
+
+    segs = _segment_inner(skb, features, outer)
+    if segs is None:
+        return None
+    outer_hlen = _tnl_header_len(skb)
+    udp_offset = outer_hlen - tnl_hlen
+    gso_partial = bool(segs[0]._head.gso_type & SKB_GSO.PARTIAL)
+    for seg in segs:
+        _restore_outer(seg, outer, outer_hlen, udp_offset)
+        buf, uh = seg._head.buf, seg._transport_header
+        length = seg._len - udp_offset
+        if gso_partial and seg._head.gso_size:
+            # the device cuts the rest: the header describes one MSS
+            _put_be16(buf, uh + 4, seg._head.gso_size + gso_cb(seg).offset - uh)
+        else:
+            _put_be16(buf, uh + 4, length)
+        if not need_csum:
+            continue
+        check = ~csum_fold(csum_add(partial, _htonl(length))) & _U16
+        _store16(buf, uh + 6, check)
+        if seg._encapsulation or not offload_csum:
+            # in software; over an inner checksum the device is still to
+            # fill, as if it were filled (local checksum offload)
+            _store16(buf, uh + 6, gso_make_checksum(seg, ~check & _U32) or CSUM_MANGLED_0)
+        else:
+            seg._ip_summed = CHECKSUM_PARTIAL
+            seg.csum_start = uh
+            seg.csum_offset = 6
+    return segs
+
+
+def _gre_gso_segment(skb: SkBuff, features: int) -> Optional[list[SkBuff]]:
+    """gre_gso_segment: data at the GRE header."""
+    tnl_hlen = skb._inner_mac_header - skb._transport_header
+    if not skb._encapsulation or tnl_hlen < 4 or not skb.may_pull(tnl_hlen):
+        raise _einval("gre_gso_segment: not encapsulated, or no GRE header before the inner "
+                      "mac header")
+    need_csum = bool(skb._head.gso_type & SKB_GSO.GRE_CSUM)
+    outer = _enter_inner(skb, tnl_hlen)
+    skb._encap_hdr_csum = int(need_csum)
+    offload_csum = need_csum and bool(features & NETIF_F.HW_CSUM)
+
+    segs = _segment_inner(skb, features, outer)
+    if segs is None:
+        return None
+    outer_hlen = _tnl_header_len(skb)
+    gre_offset = outer_hlen - tnl_hlen
+    gso_partial = bool(segs[0]._head.gso_type & SKB_GSO.PARTIAL)
+    for seg in segs:
+        _restore_outer(seg, outer, outer_hlen, gre_offset)
+        if not need_csum:
+            continue
+        buf = seg._head.buf
+        pcsum = seg._transport_header + 4  # after flags and protocol
+        if gso_partial and seg._head.gso_size:
+            # The payload sum covers the segment's real length, the inner
+            # headers one MSS: the difference is taken out up front.
+            adj = seg._len + seg.headroom - gso_cb(seg).offset - seg._head.gso_size
+            _store16(buf, pcsum, ~csum_fold(_htonl(adj)))
+        else:
+            _store16(buf, pcsum, 0)
+        _store16(buf, pcsum + 2, 0)  # reserved1
+        if seg._encapsulation or not offload_csum:
+            _store16(buf, pcsum, gso_make_checksum(seg, 0))
+        else:
+            seg._ip_summed = CHECKSUM_PARTIAL
+            seg.csum_start = seg._transport_header
+            seg.csum_offset = 4
+    return segs
 
 
 # ----------------------------------------------------------------------
@@ -822,6 +1013,8 @@ def _inet_gso_segment(skb: SkBuff, features: int) -> Optional[list[SkBuff]]:
         segs = _tcp4_gso_segment(skb, features)
     elif proto == IPPROTO_UDP:
         segs = _udp4_gso_segment(skb, features)
+    elif proto == IPPROTO_GRE:
+        segs = _gre_gso_segment(skb, features)
     else:
         raise _enoproto(f"inet_gso_segment: no GSO for IP protocol {proto}")
     if segs is None:
@@ -862,9 +1055,24 @@ def _inet_gso_segment(skb: SkBuff, features: int) -> Optional[list[SkBuff]]:
     return segs
 
 
+def _ipv6_pull_exthdrs(skb: SkBuff, proto: int) -> int:
+    """ipv6_gso_pull_exthdrs: step over the extension headers GSO copies
+    into every segment (hop-by-hop, routing, destination options), each
+    (hdrlen + 1) * 8 bytes, made linear first; the protocol after them, or
+    the header that could not be pulled."""
+    while proto in IPV6_GSO_EXTHDRS:
+        if not skb.may_pull(8):
+            break
+        length = (skb._head.buf[skb._data + 1] + 1) * 8
+        if not skb.may_pull(length):
+            break
+        proto = skb._head.buf[skb._data]
+        _pull(skb, length)
+    return proto
+
+
 def _ipv6_gso_segment(skb: SkBuff, features: int) -> Optional[list[SkBuff]]:
-    """ipv6_gso_segment: data at the IPv6 header (extension headers are not
-    emulated: their next-header values are EPROTONOSUPPORT)."""
+    """ipv6_gso_segment: data at the IPv6 header."""
     skb.reset_network_header()
     nhoff = skb._network_header - skb._mac_header
     if not skb.may_pull(40):
@@ -874,13 +1082,18 @@ def _ipv6_gso_segment(skb: SkBuff, features: int) -> Optional[list[SkBuff]]:
     _set_gso_cb(skb, encap_level=cb.encap_level + 40)
     proto = skb._head.buf[skb._network_header + 6]
     _pull(skb, 40)
-    skb.reset_transport_header()
+    proto = _ipv6_pull_exthdrs(skb, proto)
     if proto == IPPROTO_TCP:
-        segs = _tcp6_gso_segment(skb, features)
+        handler = _tcp6_gso_segment
     elif proto == IPPROTO_UDP:
-        segs = _udp6_gso_segment(skb, features)
+        handler = _udp6_gso_segment
+    elif proto == IPPROTO_GRE:
+        handler = _gre_gso_segment
     else:
+        # (the transport header is set only for a protocol with a handler)
         raise _enoproto(f"ipv6_gso_segment: no GSO for next header {proto}")
+    skb.reset_transport_header()
+    segs = handler(skb, features)
     if segs is None:
         skb._network_header = skb._mac_header + nhoff
         return None

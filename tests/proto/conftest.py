@@ -5,10 +5,10 @@ import pytest
 
 import skb
 
-from .protohelp import ENGINE, TWIN, TWIN_SKIP, Backend
+from .protohelp import ENGINE, TWIN, Backend
 
 
-@pytest.fixture(params=[ENGINE, pytest.param(TWIN, marks=pytest.mark.skip(reason=TWIN_SKIP))])
+@pytest.fixture(params=[ENGINE, TWIN])
 def backend(request):
     if request.param == ENGINE:
         yield Backend(ENGINE, skb)

@@ -16,7 +16,6 @@ import skb
 
 ENGINE = "engine"
 TWIN = "twin"
-TWIN_SKIP = "twin lacks the offload/tunnel methods yet"
 
 OUTER_SRC_MAC = "02:00:00:00:00:aa"
 OUTER_DST_MAC = "02:00:00:00:00:bb"

@@ -20,6 +20,7 @@ import sys
 import time
 
 import pytest
+from toolenv import tool_env
 
 IP = shutil.which("ip")
 PEER = pathlib.Path(__file__).with_name("vxlan_peer.py")
@@ -34,7 +35,8 @@ K_INNER_IP, L_INNER_IP = "192.168.231.1", "192.168.231.2"
 
 def sh(*args: str, ns: str | None = None, check: bool = True, timeout: float = 10):
     cmd = ([IP, "netns", "exec", ns] if ns else []) + list(args)
-    return subprocess.run(cmd, capture_output=True, text=True, check=check, timeout=timeout)
+    return subprocess.run(cmd, capture_output=True, text=True, check=check, timeout=timeout,
+                          env=tool_env())
 
 
 # The kernel side's ping (iputils may not be installed): a raw ICMP socket

@@ -12,6 +12,7 @@ from scapy.layers.inet import IP, TCP
 from scapy.layers.l2 import Ether
 
 from skb.proto import gre, vlan, vxlan
+from toolenv import tool_env
 
 from .protohelp import (LOCAL4, LOCAL6, OUTER_DST_MAC, OUTER_SRC_MAC, REMOTE4, REMOTE6,
                         packet, pcap_bytes)
@@ -33,7 +34,7 @@ def dissect(tmp_path, frames: list[bytes]) -> list[dict]:
     cmd = [TSHARK, "-n", "-r", str(path), "-T", "json", "--no-duplicate-keys"]
     for p in PREFS:
         cmd += ["-o", p]
-    out = subprocess.run(cmd, capture_output=True, check=True, timeout=60)
+    out = subprocess.run(cmd, capture_output=True, check=True, timeout=60, env=tool_env())
     return [f["_source"]["layers"] for f in json.loads(out.stdout)]
 
 

@@ -767,10 +767,13 @@ def test_frag_list_cycle_and_clone_checks():
     with pytest.raises(SkbBug):
         s.frag_list_append(m)  # s is inside m's tree
     n = linear(b"n")
-    c = s.clone()
+    with pytest.raises(SkbBug):
+        s.frag_list_append(n)  # s is itself a member
+    o = linear(b"o")
+    c = o.clone()
     with pytest.raises(SkbSharedWrite):
-        s.frag_list_append(n)
-    for x in (c, n, s, m):
+        o.frag_list_append(n)
+    for x in (c, n, o, s, m):
         x.kfree()
 
 
