@@ -155,7 +155,7 @@ int skb_coalesce_rx_frag(struct sk_buff *skb, int i, unsigned int size,
  */
 
 /* Height of the frag_list tree under @skb (0 without one); stops past @cap. */
-static int frag_list_height(const struct sk_buff *skb, int cap)
+int frag_list_height(const struct sk_buff *skb, int cap)
 {
 	const struct sk_buff *m;
 	int height = 0;

@@ -573,3 +573,128 @@ void skbpy_claim(struct sk_buff *skb)
 {
 	skb->py_pending = 0;
 }
+
+/* ---------------------------------------------------------------------
+ * IPv4 fragmentation and reassembly
+ */
+
+/*
+ * A packet the engine hands to Python inside a segment list: Python gets a
+ * reference, the list a pin, and one pin waits for the packet's handle.
+ * The packet leaves any chain: fragments are sent one by one.
+ */
+static void hand_to_list(struct sk_buff *skb)
+{
+	skb->next = NULL;
+	skb->on_list = 0;
+	skb->py_refs++;
+	skb->py_pins += 2;
+	skb->py_pending = 1;
+	skb->py_head = NULL;
+}
+
+/**
+ * skbpy_ip_fragment - ip_fragment for Python
+ * @skb: the packet; Python's reference on it is consumed unless a refusal
+ *       code comes back
+ * @mtu: the path MTU
+ * @ll_rs: headroom for the link layer in new fragments
+ * @ignore_df: skb->ignore_df
+ * @out: receives the array of packets to send (release with
+ *       skbpy_segs_release); a packet Python already has a handle for is
+ *       claimed with skbpy_claim_pinned
+ * @st: receives the SKBPY_* transition of @skb's handle
+ * @reused: receives how many packets at the front of the array existed
+ *          before (@skb and its former frag_list members: only those can
+ *          have handles already)
+ *
+ * Returns the number of packets, SKB_EMSGSIZE or SKB_ENOMEM after the
+ * packet was freed, or a refusal code with nothing changed.
+ */
+int skbpy_ip_fragment(struct sk_buff *skb, unsigned int mtu, unsigned int ll_rs, int ignore_df,
+		      struct sk_buff ***out, int *st, int *reused)
+{
+	struct sk_buff *frags, *next, **arr;
+	int n, i;
+
+	*out = NULL;
+	*st = SKB_OK;
+	*reused = 0;
+	if (skb_live(skb) && !skb->py_refs)
+		return SKB_ENOREF;
+	n = ip_fragment(skb, mtu, ll_rs, ignore_df, &frags);
+	if (n < 0) {
+		if (n == SKB_EMSGSIZE || n == SKB_ENOMEM)
+			*st = python_ref_consumed(skb);
+		return n;
+	}
+	arr = skb_malloc((size_t)n * sizeof(*arr));
+	if (!arr) {
+		kfree_skb_list(frags);
+		*st = python_ref_consumed(skb);
+		return SKB_ENOMEM;
+	}
+	/* the fast path sends @skb first, then its members; the slow path all new */
+	*reused = frags == skb ? n : 0;
+	for (i = 0; i < n; i++, frags = next) {
+		next = frags->next;
+		arr[i] = frags;
+		hand_to_list(frags);
+	}
+	*st = python_ref_consumed(skb);
+	*out = arr;
+	return n;
+}
+
+/*
+ * skbpy_claim_pinned - a handle that already existed takes a list packet:
+ * it has its own pin, so the one reserved for a new handle goes back.
+ */
+void skbpy_claim_pinned(struct sk_buff *skb)
+{
+	skb->py_pending = 0;
+	skb->py_pins--;
+}
+
+/**
+ * skbpy_ip_defrag - ip_defrag for Python
+ * @d: the queues
+ * @skb: the packet; Python's reference on it is consumed unless a refusal
+ *       code comes back
+ * @now: the clock
+ * @r: receives the datagram (IP_DEFRAG_DONE; Python holds a reference on
+ *     it), the drop reason (IP_DEFRAG_DROPPED) and @skb's transition
+ *
+ * A queued skb is the queue's alone: its handle dies (moved), so Python
+ * cannot reach a packet the queue links through next.
+ */
+int skbpy_ip_defrag(struct ip_frag_dir *d, struct sk_buff *skb, uint64_t now,
+		    struct skbpy_defrag_result *r)
+{
+	bool own;
+	int ret;
+
+	r->skb = NULL;
+	r->reason = 0;
+	r->st = SKB_OK;
+	if (!skb_live(skb))
+		return SKB_EFREED;
+	if (!skb->py_refs)
+		return SKB_ENOREF;
+	own = skb->users == 1;
+	ret = ip_defrag(d, skb, now, &r->skb, &r->reason);
+	if (ret < 0)
+		return ret;
+	if (ret == IP_DEFRAG_DONE && r->skb == skb) {
+		skb->py_head = NULL;
+	} else if (ret == IP_DEFRAG_QUEUED && own) {
+		skb->py_refs--;
+		skbpy_unpin(skb);
+		r->st = SKBPY_DIED;
+	} else {
+		r->st = python_ref_consumed(skb);
+		if (ret == IP_DEFRAG_DONE)
+			adopt(r->skb);
+	}
+	return ret;
+}

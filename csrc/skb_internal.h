@@ -198,13 +198,15 @@ void page_memory_release(struct page *page);
 /* skbuff.c internals used across files. */
 struct sk_buff *alloc_skb_flags(unsigned int size, int flags, int *err);
 void kfree_skb_list(struct sk_buff *segs);
-void kfree_skb_nocheck(struct sk_buff *skb);
+void kfree_skb_list_reason(struct sk_buff *segs, unsigned int reason);
+void kfree_skb_nocheck(struct sk_buff *skb, unsigned int reason);
 void skb_free_struct_memory(struct sk_buff *skb);
 void skb_headers_offset_update(struct sk_buff *skb, int off);
 void copy_skb_header_fields(struct sk_buff *new, const struct sk_buff *old);
 void skb_copy_header(struct sk_buff *new, const struct sk_buff *old);
-void skb_release_data(struct sk_buff *skb);
+void skb_release_data(struct sk_buff *skb, unsigned int reason);
 int pskb_trim_nonlinear(struct sk_buff *skb, unsigned int len);
+void skb_morph(struct sk_buff *dst, struct sk_buff *src);
 
 /* segment.c and gso.c internals */
 struct sk_buff *skb_segment(struct sk_buff *head_skb, uint64_t features, int *err);
@@ -216,5 +218,6 @@ bool skb_paged_consistent(const struct sk_buff *skb);
 int skb_copy_bits_nocheck(const struct sk_buff *skb, int offset, void *to,
 			  unsigned int len);
 int pskb_pull_tail_nocheck(struct sk_buff *skb, unsigned int delta);
+int frag_list_height(const struct sk_buff *skb, int cap);
 
 #endif /* SKB_INTERNAL_H */

@@ -127,9 +127,12 @@ static void skb_head_detach(struct sk_buff *skb)
 		blk->nnohdr--;
 }
 
-/* Drop the skb's reference to its data: the last one releases the frags'
- * pages, the frag_list members and the head. */
-void skb_release_data(struct sk_buff *skb)
+/*
+ * Drop the skb's reference to its data: the last one releases the frags'
+ * pages, the frag_list members (freed for @reason, as the kernel passes
+ * the reason of the free down) and the head.
+ */
+void skb_release_data(struct sk_buff *skb, unsigned int reason)
 {
 	struct skb_shared_info *sh = shinfo(skb);
 	int i;
@@ -140,7 +143,7 @@ void skb_release_data(struct sk_buff *skb)
 	for (i = 0; i < sh->nr_frags; i++)
 		put_page(sh->frags[i].page);
 	if (sh->frag_list)
-		kfree_skb_list(sh->frag_list);
+		kfree_skb_list_reason(sh->frag_list, reason);
 	skb_head_release(skb->head);
 }
 
@@ -196,11 +199,12 @@ static void kfree_skbmem(struct sk_buff *skb)
 /**
  * kfree_skb_nocheck - free an skb whose last reference is gone
  * @skb: the skb
+ * @reason: why, for the frag_list members this frees too
  */
-void kfree_skb_nocheck(struct sk_buff *skb)
+void kfree_skb_nocheck(struct sk_buff *skb, unsigned int reason)
 {
 	if (skb->head)
-		skb_release_data(skb);
+		skb_release_data(skb, reason);
 	kfree_skbmem(skb);
 }
 
@@ -232,7 +236,7 @@ int kfree_skb_reason(struct sk_buff *skb, unsigned int reason)
 		return SKB_EBUG_ARGS;
 	if (skb_unref(skb)) {
 		drop_counts[reason]++;
-		kfree_skb_nocheck(skb);
+		kfree_skb_nocheck(skb, reason);
 	}
 	return SKB_OK;
 }
@@ -271,17 +275,24 @@ void skb_get_drop_counts(uint64_t *out, unsigned int n)
 }
 
 /**
- * kfree_skb_list - drop one reference on every skb of a ->next chain
+ * kfree_skb_list_reason - drop one reference on every skb of a ->next chain
  * @segs: the first skb, or NULL
+ * @reason: why, for those this frees
  */
-void kfree_skb_list(struct sk_buff *segs)
+void kfree_skb_list_reason(struct sk_buff *segs, unsigned int reason)
 {
 	while (segs) {
 		struct sk_buff *next = segs->next;
 
-		kfree_skb(segs);
+		kfree_skb_reason(segs, reason);
 		segs = next;
 	}
+}
+
+/* kfree_skb_list: the chain dropped for no particular reason. */
+void kfree_skb_list(struct sk_buff *segs)
+{
+	kfree_skb_list_reason(segs, SKB_DROP_REASON_NOT_SPECIFIED);
 }
 
 /* ---------------------------------------------------------------------
@@ -659,7 +670,8 @@ void skb_copy_header(struct sk_buff *new, const struct sk_buff *old)
 	shinfo(new)->gso_type = shinfo(old)->gso_type;
 }
 
-static void skb_clone_into(struct sk_buff *n, struct sk_buff *skb)
+/* __skb_clone: @n takes @skb's data and metadata (dataref + 1, both cloned). */
+static void skb_clone_fields(struct sk_buff *n, struct sk_buff *skb)
 {
 	n->next = NULL;
 	n->prev = NULL;
@@ -677,11 +689,32 @@ static void skb_clone_into(struct sk_buff *n, struct sk_buff *skb)
 	n->data = skb->data;
 	n->truesize = skb->truesize;
 	n->users = 1;
-	n->state = SKB_STATE_LIVE;
 	shinfo(skb)->dataref++;
 	skb_head_block(skb->head)->nskbs++;
 	skb->cloned = 1;
+}
+
+static void skb_clone_into(struct sk_buff *n, struct sk_buff *skb)
+{
+	skb_clone_fields(n, skb);
+	n->state = SKB_STATE_LIVE;
 	skb_counters.live_skbs++;
+}
+
+/**
+ * skb_morph - make @dst a clone of @src, keeping the struct
+ * @dst: an skb whose data and state are released first
+ * @src: the skb to clone; its dataref must have room for one more
+ *
+ * Reassembly uses it so the caller's skb survives as the datagram's head.
+ * Python's cached mapping of @dst's head is invalidated.
+ */
+void skb_morph(struct sk_buff *dst, struct sk_buff *src)
+{
+	if (dst->head)
+		skb_release_data(dst, SKB_CONSUMED);
+	skb_clone_fields(dst, src);
+	dst->py_head = NULL;
 }
 
 /**
@@ -921,7 +954,7 @@ int pskb_expand_head(struct sk_buff *skb, int nhead, int ntail)
 			get_page(osh->frags[i].page);
 		if (osh->frag_list)
 			skb_clone_fraglist(skb);
-		skb_release_data(skb);
+		skb_release_data(skb, SKB_CONSUMED);
 	} else {
 		skb_head_detach(skb);
 		skb_head_release(skb->head);

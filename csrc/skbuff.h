@@ -140,6 +140,8 @@
 #define SKB_ENOMEM (-12)
 #define SKB_EFAULT (-14)
 #define SKB_EINVAL (-22)
+#define SKB_E2BIG (-7)
+#define SKB_EMSGSIZE (-90)
 #define SKB_EPROTONOSUPPORT (-93)
 #define SKB_ENULL (-1000)
 #define SKB_EOVERPANIC (-1001)
@@ -360,6 +362,13 @@ int kfree_skb_reason(struct sk_buff *skb, unsigned int reason);
 #define SKB_NOT_DROPPED_YET 0
 #define SKB_CONSUMED 1
 #define SKB_DROP_REASON_NOT_SPECIFIED 2
+#define SKB_DROP_REASON_PKT_TOO_SMALL 9
+#define SKB_DROP_REASON_OTHERHOST 13
+#define SKB_DROP_REASON_IP_CSUM 14
+#define SKB_DROP_REASON_IP_INHDR 15
+#define SKB_DROP_REASON_DUP_FRAG 92
+#define SKB_DROP_REASON_FRAG_REASM_TIMEOUT 93
+#define SKB_DROP_REASON_FRAG_TOO_FAR 94
 #define SKB_DROP_REASON_MAX 126
 void skb_get_drop_counts(uint64_t *out, unsigned int n);
 
@@ -475,6 +484,63 @@ int skb_gso_reset(struct sk_buff *skb);
 int skb_gso_validate_network_len(const struct sk_buff *skb, unsigned int mtu);
 int skb_gso_validate_mac_len(const struct sk_buff *skb, unsigned int len);
 
+/*
+ * IPv4 fragmentation (ip_fragment.c) and reassembly (ip_defrag.c).  The
+ * IPv4 control block (IPCB) lives in cb as in the kernel: flags (u16,
+ * IPSKB_*) at IPCB_FLAGS, frag_max_size (u16) at IPCB_FRAG_MAX_SIZE.
+ */
+#define IPV4_MIN_MTU 68
+#define IPSKB_FRAG_COMPLETE 8
+#define IPSKB_FRAG_PMTU 64
+#define IPCB_FLAGS 20
+#define IPCB_FRAG_MAX_SIZE 22
+#define IPQ_SIZE 200
+#define IP_DEFRAG_QUEUED 0
+#define IP_DEFRAG_DONE 1
+#define IP_DEFRAG_DROPPED 2
+
+int ip_fragment(struct sk_buff *skb, unsigned int mtu, unsigned int ll_rs, int ignore_df,
+		struct sk_buff **frags);
+
+/* The sysctls of reassembly; timeout in the unit of the clock passed in. */
+struct ip_frag_params {
+	int64_t high_thresh;
+	int64_t low_thresh;
+	uint64_t timeout;
+	uint32_t max_dist;
+};
+
+/* IPSTATS_MIB_REASM* and the memory the queues hold (bytes of truesize). */
+struct ip_frag_stats {
+	uint64_t reasm_reqds;
+	uint64_t reasm_oks;
+	uint64_t reasm_fails;
+	uint64_t reasm_timeout;
+	uint64_t reasm_overlaps;
+	int64_t mem;
+	uint32_t queues;
+};
+
+/* A datagram given up by its timer; time_exceeded: the kernel sends ICMP. */
+struct ip_frag_expired {
+	uint8_t saddr[4];
+	uint8_t daddr[4];
+	uint16_t id;
+	uint8_t protocol;
+	uint8_t time_exceeded;
+};
+
+struct ip_frag_dir;
+struct ip_frag_dir *ip_frag_dir_create(const struct ip_frag_params *p, int *err);
+void ip_frag_dir_destroy(struct ip_frag_dir *d);
+int ip_frag_dir_set_params(struct ip_frag_dir *d, const struct ip_frag_params *p);
+void ip_frag_dir_get(const struct ip_frag_dir *d, struct ip_frag_params *p,
+		     struct ip_frag_stats *s);
+int ip_defrag(struct ip_frag_dir *d, struct sk_buff *skb, uint64_t now, struct sk_buff **out,
+	      unsigned int *reason);
+int ip_frag_expire(struct ip_frag_dir *d, uint64_t now, struct ip_frag_expired *out,
+		   unsigned int max);
+
 /* The invariant checkers: 0 when sound, else SKB_EINVAL and a reason in buf. */
 int skb_check(const struct sk_buff *skb, char *buf, size_t size);
 int skb_check_pages(char *buf, size_t size);
@@ -526,5 +592,17 @@ int skbpy_try_coalesce(struct sk_buff *to, struct sk_buff *from, int *delta);
 int skbpy_segment(struct sk_buff *skb, uint64_t features, int gso, struct sk_buff ***out);
 int skbpy_segs_release(struct sk_buff **segs, int n);
 void skbpy_claim(struct sk_buff *skb);
+void skbpy_claim_pinned(struct sk_buff *skb);
+int skbpy_ip_fragment(struct sk_buff *skb, unsigned int mtu, unsigned int ll_rs, int ignore_df,
+		      struct sk_buff ***out, int *st, int *reused);
+
+/* What skbpy_ip_defrag reports beside its IP_DEFRAG_* result. */
+struct skbpy_defrag_result {
+	struct sk_buff *skb;
+	unsigned int reason;
+	int st;
+};
+int skbpy_ip_defrag(struct ip_frag_dir *d, struct sk_buff *skb, uint64_t now,
+		    struct skbpy_defrag_result *r);
 
 #endif /* SKB_SKBUFF_H */

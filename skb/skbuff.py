@@ -1212,7 +1212,8 @@ def skb_handle(p) -> SkBuff:
 
 
 class SegmentList(Sequence):
-    """The segments skb_segment / skb_gso_segment produced, in order.
+    """The segments skb_segment / skb_gso_segment produced, or the packets
+    ip_fragment sends (skb.ip.fragment), in order.
 
     The skbs belong to the caller: free each one (the garbage collector
     frees forgotten ones as leaks).  Handles are made on first access, so
@@ -1224,7 +1225,8 @@ class SegmentList(Sequence):
     __slots__ = ("_arr", "_n", "_cache")
 
     def __init__(self) -> None:
-        raise TypeError("segment lists come from SkBuff.segment() or gso_segment()")
+        raise TypeError("segment lists come from SkBuff.segment(), gso_segment() or "
+                        "ip.fragment()")
 
     @classmethod
     def _make(cls, arr, n: int) -> "SegmentList":
@@ -1232,6 +1234,23 @@ class SegmentList(Sequence):
         segs._arr = arr
         segs._n = n
         segs._cache = [None] * n
+        return segs
+
+    @classmethod
+    def _make_claimed(cls, arr, n: int, reused: int) -> "SegmentList":
+        """A list of packets the first ``reused`` of which existed before, so
+        Python may hold handles on them already (ip_fragment's fast path
+        sends the packet itself and its frag_list members): those handles
+        take their packet, as owners."""
+        segs = cls._make(arr, n)
+        for j in range(reused):
+            ref = _by_ptr.get(arr[j])
+            h = ref() if ref is not None else None
+            if h is not None:
+                lib.skbpy_claim_pinned(arr[j])
+                h._moved(_OWNED)
+                h._owner = (segs, j)
+                segs._cache[j] = h
         return segs
 
     def _handle(self, j: int) -> SkBuff:

@@ -22,7 +22,8 @@ Run it under a sanitizer build to turn silent use-after-free into crashes:
 build with SKB_SANITIZE=address and run with LD_PRELOAD=$(gcc
 -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0.
 
-Adding an API: one line in METHODS, FIELDS, MODULE_FUNCTIONS or KERNEL.
+Adding an API: one line in METHODS, FIELDS, MODULE_FUNCTIONS or KERNEL
+(skb.ip: IP_FUNCTIONS, DEFRAG_METHODS, DEFRAG_FIELDS, DEFRAG_PROPERTIES).
 Names from issue 3 are listed already and are exercised once they exist;
 a public name missing from the tables fails the test, as does a table
 entry whose parameters differ from the real signature.
@@ -43,6 +44,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import skb
+import skb.ip
 import skb.kernel
 from skb import (
     SkBuff,
@@ -102,6 +104,16 @@ def u64(name, extreme=OK, benign=0, one=OK):
     return P(name, "u64", benign, extreme, one)
 
 
+def i64(name, extreme=OK, benign=0, one=OK):
+    """signed 64-bit: -2**63 .. 2**63-1 (the reassembly limits, longs)."""
+    return P(name, "i64", benign, extreme, one)
+
+
+def seconds(name, benign=0):
+    """a time in seconds: an int or a float, not negative, finite."""
+    return P(name, "seconds", benign)
+
+
 def bounded(name, lo, hi, benign):
     """a plain Python int limited to lo..hi (no C parameter behind it):
     ValueError outside the range, TypeError for non-ints."""
@@ -135,6 +147,16 @@ class _Freed(_Fresh):
 def skb_arg(name, extreme=OK):
     """another SkBuff handle (fresh empty skb when benign)."""
     return P(name, "skb", _Fresh("skb"), extreme)
+
+
+def ipv4_arg(name, extreme=OK):
+    """an SkBuff holding an IPv4 packet, data at its header (fresh when benign)."""
+    return P(name, "skb", _Fresh("ipv4"), extreme)
+
+
+def fragment_arg(name, extreme=OK):
+    """an SkBuff holding a first IPv4 fragment as received (fresh when benign)."""
+    return P(name, "skb", _Fresh("fragment"), extreme)
 
 
 def page_arg(name, extreme=OK):
@@ -346,6 +368,33 @@ KERNEL = {
 
 METHOD_TABLE = {a.name: a for a in METHODS}
 
+# skb.ip (issue 6): its functions; the DefragQueue constructor, methods and
+# properties (settable: name -> parameter kind, as the constructor takes it).
+LIMITS = {"-1": ValueError, "-2**31": ValueError, "-2**31-1": ValueError,
+          "-2**63": ValueError}
+IP_FUNCTIONS = [
+    Api("fragment", ipv4_arg("s"), u32("mtu", one=ValueError, benign=576),
+        u32("ll_rs", {"2**31-1": ValueError, "2**31": ValueError, "2**32-1": ValueError},
+            benign=16),
+        flag("ignore_df")),
+    Api("ipcb", skb_arg("s")),
+]
+DEFRAG_NEW = Api("DefragQueue",
+                 i64("high_thresh", dict(LIMITS, **{"True": ValueError}), benign=4 << 20,
+                     one=ValueError),
+                 i64("low_thresh", dict(LIMITS, **{"2**31-1": ValueError, "2**31": ValueError,
+                                                   "2**32-1": ValueError, "2**32": ValueError}),
+                     benign=3 << 20),
+                 seconds("timeout", benign=30),
+                 s32("max_dist", {"-1": ValueError, "-2**31": ValueError}, benign=64))
+DEFRAG_METHODS = [
+    Api("defrag", fragment_arg("s"), seconds("now")),
+    Api("expire", seconds("now")),
+    Api("close"),
+]
+DEFRAG_FIELDS = {p.name: p for p in DEFRAG_NEW.params}
+DEFRAG_PROPERTIES = ["mem", "queues", "stats"]
+
 # skb.Page (issue 3): methods and read-only properties.
 PAGE_METHODS = {"get": SkbUseAfterFree, "put": SkbDoubleFree}  # name -> raised once freed
 PAGE_PROPERTIES = ["size", "order", "refcount", "data"]
@@ -472,7 +521,32 @@ def handle_cases(kind, wrong_type):
     yield f"freed {kind}", _const(_Freed(kind)), SkbUseAfterFree
 
 
+def seconds_cases():
+    """Seconds: ints and floats; negative or not finite is ValueError, past
+    the engine's 64-bit nanosecond clock OverflowError."""
+    for label, v in INT_VALUES:
+        yield label, _const(v), (ValueError if v < 0 else
+                                 OverflowError if v * 10**9 >= 2**64 else OK)
+    for label, v in [("1.0", 1.0), ("1.5", 1.5), ("0.0", 0.0), ("1e9", 1e9)]:
+        yield label, _const(v), OK
+    for label, v in [("nan", math.nan), ("inf", math.inf), ("-0.5", -0.5)]:
+        yield label, _const(v), ValueError
+    yield "1e12", _const(1e12), OverflowError
+    for label, v in INDEX_VALUES:
+        yield label, _const(v), OK
+    for label, v in [(lab, val) for lab, val in NON_INT_VALUES if not isinstance(val, float)]:
+        yield label, _const(v), TypeError
+    for label, v in INT_LIKE_VALUES:
+        yield label, _const(v), TypeError
+    yield "cdata int", lambda victim: skb._engine.ffi.cast("int", 1), TypeError
+    yield FREES_LABEL, FreesSkb, TypeError
+
+
 def param_cases(param):
+    if param.kind == "seconds":
+        return seconds_cases()
+    if param.kind == "i64":
+        return int_cases(-(2**63), 2**63 - 1, param.in_range_outcome)
     if param.kind == "u32":
         return int_cases(0, U32_MAX, param.in_range_outcome)
     if param.kind == "s32":
@@ -508,6 +582,7 @@ class Ctx:
     def __init__(self):
         self.skbs = []
         self.pages = []
+        self.queues = []
         self.target = None
 
     def std_skb(self, fclone=False):
@@ -521,6 +596,32 @@ class Ctx:
         s = skb.alloc_skb(100)
         self.skbs.append(s)
         return s
+
+    def ipv4(self, fragment=False):
+        """A 1000-byte IPv4 packet (with fragment: MF set), data at its header."""
+        hdr = bytearray.fromhex("450003e81234200040110000c0000201c6336407")
+        if not fragment:
+            hdr[6] = 0
+        csum = sum(int.from_bytes(hdr[i:i + 2], "big") for i in range(0, 20, 2))
+        while csum >> 16:
+            csum = (csum & 0xFFFF) + (csum >> 16)
+        hdr[10:12] = (0xFFFF - csum).to_bytes(2, "big")
+        s = skb.alloc_skb(1000 + 64)
+        s.reserve(64)
+        s.put_data(bytes(hdr) + bytes(range(256)) * 3 + bytes(212))
+        s.reset_network_header()
+        self.skbs.append(s)
+        return s
+
+    def fresh_queue(self):
+        q = skb.ip.DefragQueue()
+        self.queues.append(q)
+        return q
+
+    def closed_queue(self):
+        q = self.fresh_queue()
+        q.close()
+        return q
 
     def fresh_page(self):
         p = skb.alloc_page()
@@ -540,17 +641,21 @@ class Ctx:
         if type(v) is _Fresh:
             if v.kind == "template":
                 return vxlan_template()
+            if v.kind in ("ipv4", "fragment"):
+                return self.ipv4(fragment=v.kind == "fragment")
             return self.fresh_skb() if v.kind == "skb" else self.fresh_page()
         return v
 
     def keep(self, result):
-        """Results that are handles are released too."""
-        items = result if isinstance(result, (list, tuple)) else [result]
+        """Results that are handles (or lists of them, or queues) are released too."""
+        items = result if isinstance(result, (list, tuple, skb.SegmentList)) else [result]
         for r in items:
             if isinstance(r, SkBuff):
                 self.skbs.append(r)
             elif type(r).__name__ == "Page":
                 self.pages.append(r)
+            elif isinstance(r, skb.ip.DefragQueue):
+                self.queues.append(r)
 
     def release(self):
         for s in reversed(self.skbs):
@@ -567,8 +672,11 @@ class Ctx:
                     p.put()
                 except Exception:
                     break
+        for q in self.queues:
+            q.close()
         self.skbs.clear()
         self.pages.clear()
+        self.queues.clear()
         self.target = None
 
 
@@ -1111,6 +1219,72 @@ def page_cases():
                    run=lambda ctx, n=name, u=use: u(ctx.freed("page"), n))
 
 
+def _module_caller(fn):
+    def call(ctx, args, kwargs=None, target=None):
+        r = fn(*args, **(kwargs or {}))
+        ctx.keep(r)
+        return r
+    return call
+
+
+def _defrag_public():
+    return sorted(n for n in dir(skb.ip.DefragQueue) if not n.startswith("_"))
+
+
+def ip_cases():
+    """skb.ip: its functions, the DefragQueue constructor, methods and
+    properties, and everything on a closed queue (ValueError)."""
+    for api in IP_FUNCTIONS:
+        if api.name not in skb.ip.__all__:
+            continue  # reported by table_problems()
+        yield from method_cases(f"skb.ip.{api.name}", _module_caller(getattr(skb.ip, api.name)),
+                                api.params, api.benign, Ctx.fresh_skb)
+    yield from method_cases("skb.ip.DefragQueue", _module_caller(skb.ip.DefragQueue),
+                            DEFRAG_NEW.params, DEFRAG_NEW.benign, Ctx.fresh_skb)
+    public = _defrag_public()
+    for api in DEFRAG_METHODS:
+        if api.name not in public:
+            continue
+        qual = f"DefragQueue.{api.name}"
+        call = _method_caller(api.name)
+        yield from method_cases(qual, call, api.params, api.benign, Ctx.fresh_queue)
+        yield dict(api=qual, call=f"{qual}(<benign>) after close()",
+                   expected=OK if api.name == "close" else "ValueError",
+                   run=lambda ctx, c=call, ps=api.params: c(
+                       ctx, [ctx.arg(p, _benign(p)) for p in ps], target=ctx.closed_queue()))
+    for name in public:
+        if not isinstance(inspect.getattr_static(skb.ip.DefragQueue, name), property):
+            continue
+        qual = f"DefragQueue.{name}"
+        yield dict(api=qual, call=f"{qual} (get)", expected=OK,
+                   run=lambda ctx, n=name: getattr(ctx.fresh_queue(), n))
+        yield dict(api=qual, call=f"del {qual}", expected="AttributeError",
+                   run=lambda ctx, n=name: delattr(ctx.fresh_queue(), n))
+        yield dict(api=qual, call=f"{qual} (get) after close()", expected="ValueError",
+                   run=lambda ctx, n=name: getattr(ctx.closed_queue(), n))
+        param = DEFRAG_FIELDS.get(name)
+        if param is None:
+            yield dict(api=qual, call=f"{qual} = 1 (read-only)", expected="AttributeError",
+                       run=lambda ctx, n=name: setattr(ctx.fresh_queue(), n, 1))
+            continue
+        yield dict(api=qual, call=f"{qual} = <benign> after close()", expected="ValueError",
+                   run=lambda ctx, n=name, v=param.benign: setattr(ctx.closed_queue(), n, v))
+        for label, make, expected in param_cases(param):
+            yield dict(api=qual, call=f"{qual} = {label}", expected=_ename(expected),
+                       run=_set_limit(name, make), label=label, kind=param.kind)
+
+
+def _set_limit(name, make):
+    def run(ctx):
+        q = ctx.target = ctx.fresh_queue()
+        v = make(q)
+        setattr(q, name, v)
+        want = v if isinstance(v, float) else operator.index(v)
+        if getattr(q, name) != want:  # an accepted value must read back as itself
+            raise AssertionError(f"{name} = {v!r} reads back {getattr(q, name)!r}")
+    return run
+
+
 # ----------------------------------------------------------------------
 
 def all_cases():
@@ -1119,7 +1293,7 @@ def all_cases():
         REQUIRED[qual] = sum(p.default is inspect.Parameter.empty for p in params.values())
     cases = []
     for gen in (skbuff_cases, page_cases, module_cases, kernel_cases, protocol_cases,
-                view_cases):
+                view_cases, ip_cases):
         cases.extend(gen())
     for i, c in enumerate(cases):
         c["id"] = i
@@ -1143,6 +1317,14 @@ def _signature_targets():
         if not isinstance(KERNEL.get(name), Api):
             params = dict(list(params.items())[1:])
         yield f"skb.kernel.{name}", params
+    for name in skb.ip.__all__:
+        fn = getattr(skb.ip, name)
+        if inspect.isfunction(fn) or fn is skb.ip.DefragQueue:
+            yield f"skb.ip.{name}", dict(inspect.signature(fn).parameters)
+    for name in _defrag_public():
+        attr = inspect.getattr_static(skb.ip.DefragQueue, name)
+        if not isinstance(attr, property):
+            yield f"DefragQueue.{name}", dict(list(inspect.signature(attr).parameters.items())[1:])
 
 
 def table_problems():
@@ -1172,12 +1354,31 @@ def table_problems():
         elif not isinstance(KERNEL[name], Api) and KERNEL[name] not in METHOD_TABLE \
                 and KERNEL[name] not in props:
             problems.append(f"skb.kernel.{name}: maps to unknown {KERNEL[name]!r}")
+    ip_table = {a.name: a for a in IP_FUNCTIONS + [DEFRAG_NEW]}
+    for name in skb.ip.__all__:
+        if inspect.isfunction(getattr(skb.ip, name)) and name not in ip_table:
+            problems.append(f"skb.ip.{name}: function missing from IP_FUNCTIONS")
+    defrag_methods = {a.name: a for a in DEFRAG_METHODS}
+    for name in _defrag_public():
+        attr = inspect.getattr_static(skb.ip.DefragQueue, name)
+        if isinstance(attr, property):
+            if name not in DEFRAG_FIELDS and name not in DEFRAG_PROPERTIES:
+                problems.append(f"DefragQueue.{name}: property missing from "
+                                "DEFRAG_FIELDS/DEFRAG_PROPERTIES")
+            elif (attr.fset is not None) != (name in DEFRAG_FIELDS):
+                problems.append(f"DefragQueue.{name}: settable-ness differs from the table")
+        elif name not in defrag_methods:
+            problems.append(f"DefragQueue.{name}: method missing from DEFRAG_METHODS")
     for qual, params in _signature_targets():
         kind, _, name = qual.rpartition(".")
         if kind == "SkBuff":
             api = METHOD_TABLE.get(name)
         elif kind == "skb":
             api = module_table.get(name)
+        elif kind == "skb.ip":
+            api = ip_table.get(name)
+        elif kind == "DefragQueue":
+            api = defrag_methods.get(name)
         else:
             entry = KERNEL.get(name)
             api = entry if isinstance(entry, Api) else METHOD_TABLE.get(entry)

@@ -363,13 +363,14 @@ class _Head:
         self.gso_type = 0
         _live["heads"] += 1
 
-    def release(self) -> None:
+    def release(self, reason: int = DROP_NOT_SPECIFIED) -> None:
         """skb_free_head after the last data reference: the frags give back
-        their pages, each frag_list member loses one reference."""
+        their pages, each frag_list member loses one reference (freed for
+        the reason the head was, as the kernel passes it down)."""
         for f in self.frags:
             f.page._put_ref()
         for m in self.frag_list:
-            m._unref()
+            m._unref(reason)
         self.frags = []
         self.frag_list = []
         _live["heads"] -= 1
@@ -529,14 +530,14 @@ class SkBuff:
         self._users -= 1
         if self._users == 0:
             _drops[reason] = _drops.get(reason, 0) + 1
-            self._drop_data()
+            self._drop_data(reason)
             if self._pair is not None:
                 self._pair.ref -= 1
             self._head = None
             _live["skbs"] -= 1
             self.__class__ = _FreedSkBuff
 
-    def _drop_data(self) -> None:
+    def _drop_data(self, reason: int = DROP_NOT_SPECIFIED) -> None:
         """skb_release_data: drop this skb's share of the head.
 
         An skb whose cloned bit is clear owns the head outright.  Otherwise
@@ -548,7 +549,7 @@ class SkBuff:
                 head.dataref = (head.dataref - bias) & _U32
                 if head.dataref:
                     return
-        head.release()
+        head.release(reason)
 
     def _clone(self) -> "SkBuff":
         """skb_clone; the clone's one reference is not Python's yet."""
