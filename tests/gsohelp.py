@@ -220,11 +220,13 @@ def check_list(segs, expected_count: Optional[int] = None) -> None:
 
 def complete_partial(frame: bytes, seg: skb.SkBuff) -> bytes:
     """What the device does for CHECKSUM_PARTIAL: sum from csum_start to
-    the end and store the folded complement at csum_start + csum_offset."""
+    the end and store the folded complement at csum_start + csum_offset -
+    a sum of 0 as 0xFFFF, as skb_checksum_help does (0 would mean "no
+    checksum" to UDP)."""
     start = seg.csum_start - seg.data_offset
     at = start + seg.csum_offset
     assert 0 <= start and at + 2 <= len(frame)
-    value = inet_csum(frame[start:])
+    value = inet_csum(frame[start:]) or 0xFFFF
     return frame[:at] + value.to_bytes(2, "big") + frame[at + 2:]
 
 

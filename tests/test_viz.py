@@ -400,14 +400,14 @@ shapes = st.fixed_dictionaries(dict(
 
 def build(shape) -> list:
     s = skb.alloc_skb(shape["size"])
-    r = int(shape["reserve"] * min(s.tailroom, 65535))
+    r = int(shape["reserve"] * min(s.tailroom, 65534))
     s.reserve(r)
     s.put(int(shape["put"] * s.tailroom))
     s.push(int(shape["push"] * s.headroom))
     setters = [s.set_mac_header, s.set_network_header, s.set_transport_header,
                s.set_inner_mac_header, s.set_inner_network_header,
                s.set_inner_transport_header]
-    room = min(s.end_offset, 65535) - s.data_offset
+    room = min(s.end_offset, 65534) - s.data_offset  # 65535 is the "unset" marker
     for setter, f in zip(setters, shape["headers"]):
         setter(int(f * room))
     for off, size in shape["frags"]:
