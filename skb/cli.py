@@ -1,10 +1,10 @@
 """The ``skb`` command (also ``python -m skb``).
 
 ``tour`` walks through the memory model; ``show`` draws the packets of a
-capture; ``encap``, ``decap``, ``segment`` (and the IPv4 fragmentation
-commands, when the engine has them) read a pcap or pcapng file, run every
-packet through the library and write the result as pcap, with a summary of
-packets in and out and of drops by reason.  Mistakes (a missing file, a
+capture; ``encap``, ``decap``, ``segment``, ``fragment`` and ``reassemble``
+read a pcap or pcapng file, run every packet through the library and write
+the result as pcap, with a summary of packets in and out and of drops by
+reason.  Mistakes (a missing file, a
 malformed capture, a bad option) end with one line on stderr and exit
 status 1 or 2, never a traceback.
 """
@@ -15,7 +15,7 @@ import argparse
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Optional, Sequence, TextIO
 
 from . import CHECKSUM_PARTIAL, NETIF_F, SKB_GSO, SkbError
@@ -70,12 +70,14 @@ def finish_checksums(s) -> None:
 
 
 def run_pipeline(path_in: str, path_out: str,
-                 process: Callable[[object], Iterable[object]],
-                 out: TextIO, err: TextIO) -> None:
-    """Read every record, hand its skb to process (which owns it from then
-    on and returns the skbs to write, or a Drop), write them and free them;
-    then print the summary."""
-    drops: Counter[DropReason] = Counter()
+                 process: Callable[[object, int], object],
+                 out: TextIO, err: TextIO,
+                 finish: Optional[Callable[[], dict[str, int]]] = None) -> None:
+    """Read every record, hand its skb and timestamp (ns) to process, which
+    owns the skb from then on and returns the skbs to write, a Drop, or the
+    name of another verdict; write them and free them.  finish, called after
+    the last record, returns more drops to count.  Then print the summary."""
+    drops: Counter[str] = Counter()
     n_in = n_out = 0
     progress = Progress(err)
     writer: Optional[Writer] = None
@@ -83,12 +85,16 @@ def run_pipeline(path_in: str, path_out: str,
         with Reader(path_in) as reader:
             for rec in reader:
                 n_in += 1
+                progress.update(n_in)
                 ts, short, s = rec.ts_ns or 0, rec.wirelen - rec.caplen, rec.take()
-                result = process(s)
+                result = process(s, ts)
                 if type(result) is Drop:
-                    drops[result.reason] += 1
+                    drops[result.reason.name] += 1
                     continue
-                for skb in result:
+                if type(result) is str:  # a verdict that is no drop reason
+                    drops[result] += 1
+                    continue
+                for i, skb in enumerate(result):
                     try:
                         finish_checksums(skb)
                         if writer is None:
@@ -96,9 +102,14 @@ def run_pipeline(path_in: str, path_out: str,
                         # bytes the capture cut off stay cut off
                         writer.write(skb, ts, wirelen=skb.len + short)
                         n_out += 1
+                    except BaseException:
+                        for rest in result[i + 1:]:
+                            rest.consume()
+                        raise
                     finally:
                         skb.consume()
-                progress.update(n_in)
+            if finish is not None:
+                drops.update(finish())
     finally:
         progress.close()
         if writer is None:
@@ -106,7 +117,7 @@ def run_pipeline(path_in: str, path_out: str,
         writer.close()
     out.write(f"{n_in} packets in, {n_out} out")
     if drops:
-        out.write(", dropped: " + ", ".join(f"{r.name} {n}" for r, n in drops.most_common()))
+        out.write(", dropped: " + ", ".join(f"{r} {n}" for r, n in drops.most_common()))
     out.write("\n")
 
 
@@ -170,14 +181,14 @@ def cmd_encap(args, out: TextIO, err: TextIO) -> None:
             tunnel = vxlan.VxlanTunnel(args.vni, args.local, args.remote, port=args.port,
                                        udp_csum=args.csum, **macs)
 
-            def process(s):
+            def process(s, ts):
                 return as_list(tunnel.xmit(s))
         else:
             key = args.key
             t = gre.GreTunnel(args.local, args.remote, key=key, seq=args.seq,
                               csum=bool(args.csum), tap=True, **macs)
 
-            def process(s):
+            def process(s, ts):
                 return as_list(t.xmit(s))
     except ValueError as e:
         raise UsageError(str(e)) from None
@@ -220,11 +231,11 @@ def cmd_decap(args, out: TextIO, err: TextIO) -> None:
                                     port=args.port, learning=False)
             table = {args.vni: dev}
 
-        def process(s):
+        def process(s, ts):
             r = vxlan.decap(s, table, port=args.port)
             return r if type(r) is Drop else [r[0]]
     else:
-        def process(s):
+        def process(s, ts):
             r = gre.decap(s)
             if type(r) is Drop:
                 return r
@@ -247,7 +258,7 @@ def cmd_segment(args, out: TextIO, err: TextIO) -> None:
         raise UsageError("--mss must be at least 1")
     features = NETIF_F.SG | (NETIF_F.HW_CSUM if args.offload else 0)
 
-    def process(s):
+    def process(s, ts):
         hdrs = list(walk(s))
         kinds = [type(h) for h in hdrs]
         if len(hdrs) < 3 or kinds[-1] is not Tcp or kinds[-2] not in (IPv4, IPv6) or \
@@ -276,6 +287,83 @@ def cmd_segment(args, out: TextIO, err: TextIO) -> None:
         return out_list
 
     run_pipeline(args.input, args.output, process, out, err)
+
+
+def ipv4_at_network_header(s) -> Optional[bytes]:
+    """For an Ethernet frame carrying IPv4: pull the Ethernet header (whose
+    bytes are returned, to be pushed back later) so data is at the IPv4
+    header, as the IP layer sees a packet.  None for other frames."""
+    if s.len < 34 or not s.may_pull(14) or s.copy_bits(12, 2) != b"\x08\x00":
+        return None
+    eth = s.copy_bits(0, 14)
+    s.pull(14)
+    s.reset_network_header()
+    s.protocol = ETH_P_IP
+    return eth
+
+
+def push_ethernet(s, eth: bytes) -> None:
+    s.cow_head(14)
+    s.push(14)[:] = eth
+    s.reset_mac_header()
+
+
+def cmd_fragment(args, out: TextIO, err: TextIO) -> None:
+    from . import ip
+
+    if not ip.IPV4_MIN_MTU <= args.mtu <= 65535:
+        raise UsageError(f"--mtu must be {ip.IPV4_MIN_MTU}..65535, not {args.mtu}")
+
+    def process(s, ts):
+        eth = ipv4_at_network_header(s)
+        if eth is None:
+            return [s]
+        try:
+            r = ip.fragment(s, args.mtu, ignore_df=args.ignore_df)
+        except ValueError:
+            # not a packet IPv4 output would cut (a truncated capture, ...): as it was
+            push_ethernet(s, eth)
+            return [s]
+        if type(r) is ip.FragNeeded:
+            return f"FRAG_NEEDED(mtu {r.mtu})"
+        frags = list(r)
+        for f in frags:
+            push_ethernet(f, eth)
+        return frags
+
+    run_pipeline(args.input, args.output, process, out, err)
+
+
+def cmd_reassemble(args, out: TextIO, err: TextIO) -> None:
+    from . import drop_counts, ip
+
+    queue = ip.DefragQueue(timeout=args.timeout)
+    last = [0.0]
+
+    def process(s, ts):
+        now = last[0] = max(last[0], ts / 1e9)  # the queue's clock never goes back
+        eth = ipv4_at_network_header(s)
+        if eth is None:
+            return [s]
+        r = queue.defrag(s, now)
+        if r is None:
+            return []
+        if type(r) is Drop:
+            return r
+        push_ethernet(r, eth)
+        return [r]
+
+    def finish() -> dict[str, int]:
+        """Datagrams still incomplete at the end of the capture time out."""
+        before = drop_counts().get(DropReason.FRAG_REASM_TIMEOUT, 0)
+        queue.close()
+        timed_out = drop_counts().get(DropReason.FRAG_REASM_TIMEOUT, 0) - before
+        return {DropReason.FRAG_REASM_TIMEOUT.name: timed_out} if timed_out else {}
+
+    try:
+        run_pipeline(args.input, args.output, process, out, err, finish)
+    finally:
+        queue.close()
 
 
 # ----------------------------------------------------------------------
@@ -330,6 +418,20 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("input")
     g.add_argument("output")
     g.set_defaults(run=cmd_segment)
+
+    f = sub.add_parser("fragment", help="fragment IPv4 packets longer than MTU")
+    f.add_argument("--mtu", type=int, required=True)
+    f.add_argument("--ignore-df", action="store_true", help="cut DF packets too")
+    f.add_argument("input")
+    f.add_argument("output")
+    f.set_defaults(run=cmd_fragment)
+
+    r = sub.add_parser("reassemble", help="reassemble IPv4 fragments (ip_defrag)")
+    r.add_argument("--timeout", type=float, default=30.0,
+                   help="seconds a datagram may take, on the capture's clock")
+    r.add_argument("input")
+    r.add_argument("output")
+    r.set_defaults(run=cmd_reassemble)
     return p
 
 
