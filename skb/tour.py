@@ -11,7 +11,7 @@ import textwrap
 from collections.abc import Callable, Iterator
 from typing import Optional, TextIO
 
-from . import viz
+from . import ip, viz
 from .features import NETIF_F, SKB_GSO
 from .gso import gso_segment
 from .page import alloc_page
@@ -28,6 +28,16 @@ def tcp_frame(payload: int) -> bytes:
                      bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]))
     tcp = struct.pack("!HHIIBBHHH", 4321, 80, 1000, 0, 0x50, 0x18, 65535, 0, 0)
     return bytes.fromhex("020000000002020000000001") + b"\x08\x00" + ip + tcp
+
+
+def udp_datagram(payload: int) -> bytes:
+    """An IPv4/UDP datagram (no Ethernet header) with a payload of that length."""
+    ip_hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28 + payload, 7, 0, 64, 17, 0,
+                         bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]))
+    check = sum(struct.unpack("!10H", ip_hdr))
+    check = (check & 0xFFFF) + (check >> 16)
+    ip_hdr = ip_hdr[:10] + struct.pack("!H", ~check & 0xFFFF) + ip_hdr[12:]
+    return ip_hdr + struct.pack("!HHHH", 7, 9, 8 + payload, 0) + bytes(payload)
 
 
 def steps() -> Iterator[Step]:
@@ -97,15 +107,18 @@ def steps() -> Iterator[Step]:
         return out + "\n(two frags in one page: it holds a reference for each)"
 
     def frag_list(width: int) -> str:
-        s = alloc_skb(1500)
-        s.put_data(bytes(1480))
-        for _ in range(2):
-            m = alloc_skb(1500)
-            m.put_data(bytes(1480))
-            s.frag_list_append(m)
-        out = viz.draw(s, width=width)
-        s.kfree()
-        return out
+        s = alloc_skb(4100)
+        s.put_data(udp_datagram(4000))
+        s.reset_network_header()
+        s.protocol = 0x0800
+        fragments = list(ip.fragment(s, 1500))
+        with ip.DefragQueue() as queue:
+            for f in fragments:
+                whole = queue.defrag(f, 0.0)
+        out = viz.draw(whole, width=width)
+        whole.kfree()
+        return ("ip_fragment(mtu 1500) cut a 4028-byte datagram into 3 fragments; "
+                "ip_defrag put them back:\n" + out)
 
     def gso(width: int) -> str:
         payload = 3000
@@ -150,7 +163,8 @@ def steps() -> Iterator[Step]:
            "offset, size) triples, as NIC drivers fill them; len counts them, the head "
            "holds only headlen.", frags)
     yield ("frag_list", "Nonlinear model two: member skbs chained from the shared info "
-           "through next, as IPv4 reassembly builds them.", frag_list)
+           "through next, as IPv4 reassembly builds them: the head holds the IP header and "
+           "the first fragment's payload, each member a later payload.", frag_list)
     yield ("GSO", "Nonlinear model three: a 3000-byte TCP packet with gso_size 1448 is "
            "cut into MSS-sized segments linked by next, headers copied into each.", gso)
     yield ("kfree_skb", "The last reference frees the struct and the data.", free)
