@@ -117,7 +117,7 @@ def steps() -> Iterator[Step]:
                 whole = queue.defrag(f, 0.0)
         out = viz.draw(whole, width=width)
         whole.kfree()
-        return ("ip_fragment(mtu 1500) cut a 4028-byte datagram into 3 fragments; "
+        return ("ip_fragment(mtu 1500): a 4028-byte datagram in 3 fragments;\n"
                 "ip_defrag put them back:\n" + out)
 
     def gso(width: int) -> str:
