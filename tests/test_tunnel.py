@@ -6,6 +6,8 @@ from __future__ import annotations
 import struct
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scapy.layers.inet import GRE, IP, UDP, TCP
 from scapy.layers.inet6 import IPv6
 from scapy.layers.l2 import Ether
@@ -13,6 +15,7 @@ from scapy.layers.vxlan import VXLAN
 
 import skb
 from skb import CHECKSUM_NONE, CHECKSUM_PARTIAL, SKB_GSO
+from skb.testing import check
 from skb.testing.faults import fail_nth_alloc
 from skb.tunnel import MAX_HEADER_LEN, TunnelTemplate
 from skbhelp import snapshot
@@ -402,4 +405,37 @@ def test_tnl_push_refuses_other_objects():
     for bad in (None, b"header", object()):
         with pytest.raises(TypeError):
             s.tnl_push(bad)
+    s.kfree()
+
+
+@settings(max_examples=300, deadline=None)
+@given(header=st.binary(min_size=0, max_size=MAX_HEADER_LEN),
+       l3=st.integers(0, 140), l4=st.integers(0, 140), seq_offset=st.integers(0, 140),
+       flags=st.sets(st.sampled_from(["ipv6", "udp", "gre", "csum", "ecn", "df_inherit"])),
+       inner=st.sampled_from(["plain", "partial", "gso"]), headroom=st.integers(0, 200),
+       version=st.sampled_from([None, 0x45, 0x46, 0x4F, 0x60]))
+def test_any_template_is_refused_or_pushed_within_the_skb(header, l3, l4, seq_offset, flags,
+                                                            inner, headroom, version):
+    """Whatever the template says, construction refuses it or every push
+    stays inside the packet (the sanitizer run makes any stray write loud)."""
+    if version is not None and l3 < len(header):
+        header = header[:l3] + bytes([version]) + header[l3 + 1:]
+    try:
+        t = TunnelTemplate(header, l3, l4, seq_offset=seq_offset,
+                           **{f: True for f in flags})
+    except ValueError:
+        return
+    s = inner_skb(headroom=headroom)
+    if inner != "plain":
+        s.set_transport_header(34)
+        s.ip_summed = CHECKSUM_PARTIAL
+        s.csum_start = s.transport_header
+        s.csum_offset = 16
+    if inner == "gso":
+        s.gso_size = 10
+        s.gso_segs = 3
+        s.gso_type = SKB_GSO.TCPV4
+    s.tnl_push(t)
+    check(s)
+    assert s.to_bytes()[len(header):] == bytes(INNER)
     s.kfree()
