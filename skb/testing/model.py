@@ -234,8 +234,13 @@ def csum_tcpudp_magic(saddr: bytes, daddr: bytes, length: int, proto: int, csum:
 
 
 def ip_fast_csum(header: bytes) -> int:
-    """The IPv4 header checksum field value (0 when the header checks out)."""
-    return csum_fold(csum_partial(header))
+    """The IPv4 header checksum field value (0 when the header checks out).
+    **choice** (the engine's; the kernel's ip_fast_csum takes the length in
+    32-bit words): a header that is not whole words is a ValueError."""
+    b = _bytes(header)
+    if len(b) % 4:
+        raise ValueError(f"an IPv4 header is whole 32-bit words, not {len(b)} bytes")
+    return csum_fold(csum_partial(b))
 
 
 # ----------------------------------------------------------------------

@@ -1495,3 +1495,10 @@ def test_condense_ignores_a_failed_pull():
     assert (s.len, s.data_len, s.tail_offset, s.frag_list, s.truesize) == (6, 4, 2, [m], 960)
     mm.kfree()
     s.kfree()
+
+
+def test_ip_fast_csum_takes_whole_words():
+    # choice (the engine's): the kernel's ip_fast_csum counts 32-bit words
+    assert model.ip_fast_csum(bytes(4)) == 0xFFFF
+    with pytest.raises(ValueError):
+        model.ip_fast_csum(b"abc")
