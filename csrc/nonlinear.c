@@ -9,27 +9,37 @@
  */
 #include "skb_internal.h"
 
-/**
- * skb_paged_consistent - data_len equals the frag and frag_list bytes
- * @skb: a live skb
- */
-bool skb_paged_consistent(const struct sk_buff *skb)
+static bool paged_consistent(const struct sk_buff *skb, int depth)
 {
 	const struct skb_shared_info *sh = shinfo(skb);
 	const struct sk_buff *list;
 	uint64_t bytes = 0;
 	int i;
 
-	if (sh->nr_frags > MAX_SKB_FRAGS || skb->len < skb->data_len)
+	if (depth > SKB_MAX_FRAG_LIST_DEPTH || sh->nr_frags > MAX_SKB_FRAGS ||
+	    skb->len < skb->data_len)
 		return false;
 	for (i = 0; i < sh->nr_frags; i++)
 		bytes += sh->frags[i].len;
 	for (list = sh->frag_list; list; list = list->next) {
-		if (!skb_live(list))
+		if (!skb_live(list) || !paged_consistent(list, depth + 1))
 			return false;
 		bytes += list->len;
 	}
 	return bytes == skb->data_len;
+}
+
+/**
+ * skb_paged_consistent - data_len equals the frag and frag_list bytes, at
+ * every level of the tree
+ * @skb: a live skb
+ *
+ * Checked before anything changes, so that an operation refused because a
+ * member deep down was changed behind its owner has written nothing.
+ */
+bool skb_paged_consistent(const struct sk_buff *skb)
+{
+	return paged_consistent(skb, 0);
 }
 
 static bool len_fits(uint64_t a, uint64_t b)
@@ -328,6 +338,26 @@ int skb_copy_bits(const struct sk_buff *skb, int offset, void *to, unsigned int 
 	if (!skb_live(skb))
 		return SKB_EFREED;
 	return skb_bits(skb, offset, to, len, false);
+}
+
+/**
+ * skb_copy_bits_check - what skb_copy_bits would say before copying a byte
+ * @skb: the skb
+ * @offset: from data
+ * @len: bytes
+ *
+ * SKB_OK, SKB_EFREED, SKB_EBUG_INCONSISTENT or SKB_EFAULT, in skb_copy_bits'
+ * order: lets a caller refuse a huge length before allocating for it.
+ */
+int skb_copy_bits_check(const struct sk_buff *skb, int offset, unsigned int len)
+{
+	if (!skb_live(skb))
+		return SKB_EFREED;
+	if (!skb_paged_consistent(skb))
+		return SKB_EBUG_INCONSISTENT;
+	if ((int64_t)offset + len > skb->len || offset < -(int64_t)data_off(skb))
+		return SKB_EFAULT;
+	return SKB_OK;
 }
 
 /* Are all the linear bytes of [offset, offset + len) writable by their skb? */
@@ -904,7 +934,10 @@ int skb_try_coalesce(struct sk_buff *to, struct sk_buff *from, int *delta_truesi
 		return SKB_EBUG_INCONSISTENT;
 	len = from->len;
 	if (len <= (skb_is_nonlinear(to) ? 0 : to->end - to->tail)) {
-		skb_copy_bits_nocheck(from, 0, to->head + to->tail, len);
+		int err = skb_copy_bits_nocheck(from, 0, to->head + to->tail, len);
+
+		if (err)
+			return err == SKB_EFAULT ? SKB_EBUG_INCONSISTENT : err;
 		to->tail += len;
 		to->len += len;
 		*delta_truesize = 0;

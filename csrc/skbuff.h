@@ -444,6 +444,7 @@ int pskb_may_pull(struct sk_buff *skb, unsigned int len);
 int pskb_pull_tail(struct sk_buff *skb, unsigned int delta);
 int skb_linearize(struct sk_buff *skb);
 int skb_copy_bits(const struct sk_buff *skb, int offset, void *to, unsigned int len);
+int skb_copy_bits_check(const struct sk_buff *skb, int offset, unsigned int len);
 int skb_store_bits(struct sk_buff *skb, int offset, const void *from, unsigned int len);
 int skb_split(struct sk_buff *skb, struct sk_buff *skb1, unsigned int len);
 int skb_try_coalesce(struct sk_buff *to, struct sk_buff *from, int *delta_truesize);

@@ -913,7 +913,9 @@ class SkBuff:
         if not 0 <= n <= _U32_MAX:
             raise OverflowError(f"n must be an unsigned 32-bit size, not {n}")
         if offset + n > self._cd.len and -0x80000000 <= offset <= 0x7FFFFFFF:
-            self._raise(lib.SKB_EFAULT, "skb_copy_bits", f"[{offset}, {offset}+{n})")
+            # refused before a buffer of n bytes is made, in the engine's order
+            self._raise(lib.skb_copy_bits_check(self._cd, offset, n), "skb_copy_bits",
+                        f"[{offset}, {offset}+{n})")
         buf = ffi.new("unsigned char[]", n)
         r = lib.skb_copy_bits(self._cd, offset, buf, n)
         if r:

@@ -45,6 +45,7 @@ SMP_CACHE_BYTES = 64
 PAGE_SIZE = 4096
 MAX_PAGE_ORDER = 10
 MAX_SKB_FRAGS = 17
+MAX_FRAG_LIST_DEPTH = 8
 NET_SKB_PAD = 64
 SKB_STRUCT_SIZE = 256  # SKB_DATA_ALIGN(sizeof(struct sk_buff))
 SKB_SHINFO_SIZE = 320  # SKB_DATA_ALIGN(sizeof(struct skb_shared_info))
@@ -65,6 +66,7 @@ SKB_FCLONE_CLONE = 2
 SKB_GSO_DODGY = 1 << 1
 
 _UNSET = 0xFFFF  # mac_header / transport_header "not set"
+_NO_TRUESIZE = object()  # _fill called by skb_fill_page_desc
 _NOHDR_BIAS = (1 << 16) + 1  # dataref share of a header-released skb
 _U16 = 0xFFFF
 _U32 = 0xFFFFFFFF
@@ -115,7 +117,7 @@ def _int(value: int, lo: int, hi: int, name: str) -> int:
         raise TypeError(f"{name} must be an int, not {type(value).__name__}")
     if not lo <= value <= hi:
         raise OverflowError(f"{name} {value} does not fit in [{lo}, {hi}]")
-    return value
+    return int(value)  # a bool argument is stored as the int it is
 
 
 def _u32(value: int, name: str) -> int:
@@ -244,8 +246,13 @@ def csum_tcpudp_magic(saddr: bytes, daddr: bytes, length: int, proto: int, csum:
 
 
 def ip_fast_csum(header: bytes) -> int:
-    """The IPv4 header checksum field value (0 when the header checks out)."""
-    return csum_fold(csum_partial(header))
+    """The IPv4 header checksum field value (0 when the header checks out).
+    **choice** (the engine's; the kernel's ip_fast_csum takes the length in
+    32-bit words): a header that is not whole words is a ValueError."""
+    b = _bytes(header)
+    if len(b) % 4:
+        raise ValueError(f"an IPv4 header is whole 32-bit words, not {len(b)} bytes")
+    return csum_fold(csum_partial(b))
 
 
 # ----------------------------------------------------------------------
@@ -501,6 +508,13 @@ class SkBuff:
     def _add_truesize(self, delta: int) -> None:
         self._truesize = (self._truesize + delta) & _U32  # a u32 field
 
+    def _check_growth(self, op: str, length: int, truesize: int) -> None:
+        """**choice** (api-2-3 is silent; the engine's rule): growing len or
+        truesize past 32 bits is refused with SkbBug before anything changes,
+        where the kernel's u32 arithmetic would wrap."""
+        if self._len + length > _U32 or self._truesize + truesize > _U32:
+            raise SkbBug(f"{op}: a length or truesize would overflow 32 bits")
+
     def _panic(self, cls: type, put: int) -> Exception:
         """skb_over_panic / skb_under_panic; head is 0, the rest offsets from it."""
         return cls(len=self._len, put=put, head=0, data=self._data, tail=self._tail,
@@ -615,6 +629,18 @@ class SkBuff:
         self._inner_network_header = (self._inner_network_header + off) & _U16
         self._inner_mac_header = (self._inner_mac_header + off) & _U16
 
+    def _check_consistent(self, op: str) -> None:
+        """The structural guard of every walk over paged data: data_len must
+        still equal the frag bytes plus the members' lengths, at every level
+        of the tree (a member changed through its own handle breaks this for
+        every skb above it), checked before anything is changed."""
+        paged = sum(f.size for f in self._head.frags) + sum(m._len for m in self._head.frag_list)
+        if self._data_len != paged:
+            raise SkbBug(f"{op}: data_len {self._data_len} no longer matches the frags and "
+                         f"frag_list ({paged} bytes): a member was changed behind its owner")
+        for m in self._head.frag_list:
+            m._check_consistent(op)
+
     def _check_range(self, offset: int, n: int) -> None:
         if offset + n > self._len or offset < -self.headroom:
             raise SkbFault(f"bytes [{offset}, {offset + n}) are outside the packet "
@@ -654,6 +680,7 @@ class SkBuff:
         return parts
 
     def _copy_bits(self, offset: int, n: int) -> bytes:
+        self._check_consistent("skb_copy_bits")
         self._check_range(offset, n)
         out = []
         for p in self._parts(offset, n):
@@ -668,7 +695,13 @@ class SkBuff:
     def _store_targets(self, offset: int, n: int) -> list[tuple[bytearray, int, int]]:
         """The buffer slices store_bits writes, after checking that no linear
         slice is shared (frag pages may always be written, as in the kernel)."""
+        self._check_consistent("skb_store_bits")
         self._check_range(offset, n)
+        a = self._data + offset
+        if n == 0 and offset < self.headlen and not self._writable(a, a):
+            # An empty range inside the linear part is a linear region too,
+            # with the writability rule of any view (as for put_data(b"")).
+            raise SkbSharedWrite(f"store_bits: head offset {a} is shared with a clone")
         targets = []
         for p in self._parts(offset, n):
             if p.kind == "member":
@@ -686,6 +719,7 @@ class SkBuff:
     def _checksum(self, offset: int, n: int, csum: int) -> int:
         """skb_checksum: the linear part is summed into csum; each frag and
         member is summed on its own and added at its position in the range."""
+        self._check_consistent("skb_checksum")
         self._check_range(offset, n)
         pos = 0
         for p in self._parts(offset, n):
@@ -769,6 +803,7 @@ class SkBuff:
 
     def _trim_paged(self, n: int) -> None:
         """___pskb_trim: cut a nonlinear skb to n bytes (n < len)."""
+        self._check_consistent("pskb_trim")
         if self.is_cloned():
             self._expand_head(0, 0)
         head = self._head
@@ -831,7 +866,10 @@ class SkBuff:
         if self._data_len:
             if self._data_len > self._end - self._tail or self.is_cloned():
                 return
-            self._pull_tail(self._data_len)
+            try:
+                self._pull_tail(self._data_len)
+            except (SkbBug, MemoryError):
+                pass  # the kernel ignores __pskb_pull_tail's failure here
         self._truesize = skb_truesize(self._end)
 
     def _check_frag_index(self, i: int, op: str) -> Frag:
@@ -841,12 +879,22 @@ class SkBuff:
             raise SkbBug(f"{op}: no frag {i} (nr_frags {len(frags)})")
         return frags[i]
 
-    def _fill(self, i: int, page: Page, off: int, size: int, op: str) -> None:
-        """skb_fill_page_desc's checks and effect; takes over Python's page ref."""
-        _s32(i, "i")
+    def _fill(self, i: int, page: Page, off: int, size: int, op: str,
+              truesize: object = _NO_TRUESIZE) -> None:
+        """skb_fill_page_desc's checks and effect; takes over Python's page ref
+        (checked first: the reference is what the caller hands over).  With a
+        truesize (skb_add_rx_frag) the growth of len and truesize is checked
+        next, then the frag itself."""
         _live_page(page)
+        _s32(i, "i")
         _u32(off, "off")
         _u32(size, "size")
+        if truesize is not _NO_TRUESIZE:
+            _u32(truesize, "truesize")
+        if page._py_refs == 0:
+            raise SkbBug(f"{op}: Python holds no reference to the page to hand over")
+        if truesize is not _NO_TRUESIZE:
+            self._check_growth(op, size, truesize)
         nr = len(self._head.frags)
         if i != nr:
             raise SkbBug(f"{op}: frag {i} is not the next one (nr_frags {nr})")
@@ -863,6 +911,10 @@ class SkBuff:
         """Is self somewhere in root's frag_list, at any depth?"""
         return any(m is self or self._in_tree_of(m) for m in root._head.frag_list)
 
+    def _height(self) -> int:
+        """frag_list nesting levels below self (0 without a frag_list)."""
+        return max((1 + m._height() for m in self._head.frag_list), default=0)
+
     def _link(self, m: "SkBuff", at_end: bool) -> None:
         if not isinstance(m, SkBuff):
             raise TypeError(f"member must be an SkBuff, not {type(m).__name__}")
@@ -875,11 +927,20 @@ class SkBuff:
             raise SkbBug(f"{op}: the member would contain its parent")
         if m._listed:
             raise SkbBug(f"{op}: the member was on a frag_list before")
+        # as the engine (memory safety): a member's or segment's owner would
+        # keep stale lengths, and the tree stays at most 8 levels deep
         if self._listed:
-            # as the engine: a member's owner would keep stale lengths
             raise SkbBug(f"{op}: this skb is itself on a list (a member or a segment)")
+        if m._height() + 1 > MAX_FRAG_LIST_DEPTH:
+            raise SkbBug(f"{op}: frag_list nesting would exceed {MAX_FRAG_LIST_DEPTH} levels")
         if self.is_cloned():
             raise SkbSharedWrite(f"{op}: the frag_list is shared with a clone")
+        self._check_growth(op, m._len, m._truesize)
+        members = self._head.frag_list
+        if at_end and members and members[-1]._users > members[-1]._py_refs + 1:
+            # Appending writes the last member's next pointer, which another
+            # chain (a pskb_copy's) shares.
+            raise SkbSharedWrite(f"{op}: the last member is also on another frag_list")
         if at_end:
             self._head.frag_list.append(m)
         else:
@@ -1196,9 +1257,15 @@ class SkBuff:
         return view
 
     def put_zero(self, n: int) -> memoryview:
-        """skb_put_zero: append n zero bytes."""
+        """skb_put_zero: append n zero bytes (put_data's checks, in its order,
+        before any bytes are made)."""
         _u32(n, "n")
-        return self.put_data(bytes(n))
+        if not self._writable(self._tail, self._tail + n):
+            raise SkbSharedWrite(f"skb_put_zero: the tail is shared with a clone "
+                                 f"(dataref {self._head.dataref:#x}); skb_cow first")
+        view = self.put(n)
+        self._head.buf[self._tail - n:self._tail] = bytes(n)
+        return view
 
     def push(self, n: int) -> memoryview:
         """skb_push: extend the data at the front; returns the n new bytes."""
@@ -1310,6 +1377,7 @@ class SkBuff:
         bytes included).  mac_len is not copied: the kernel's
         __copy_skb_header leaves it out."""
         headroom = self.headroom
+        head_end(self._end + self._data_len)  # -ENOMEM first: the allocation comes first
         packet = self._copy_bits(-headroom, headroom + self._len)
         new = _Head(self._end + self._data_len)
         new.buf[:len(packet)] = packet
@@ -1389,26 +1457,29 @@ class SkBuff:
 
     def unshare(self) -> "SkBuff":
         """skb_unshare: self if the data is private, else a linear copy (the
-        original's reference is consumed).  On -ENOMEM the original is freed
+        original's reference is consumed).  When the copy fails, for any
+        reason (the kernel's skb_copy returning NULL), the original is freed
         and MemoryError raised."""
+        if self._py_refs == 0:
+            raise SkbBug("skb_unshare: Python holds no reference to this skb")
         if not self.is_cloned():
             return self
         self._take_py_ref("skb_unshare")
         try:
             c = self.copy()
-        except BaseException:
+        except Exception as exc:
             self._unref()
-            raise
+            raise MemoryError("skb_unshare: the copy failed; the original was freed") from exc
         self._unref(DROP_CONSUMED)
         return c
 
     def share_check(self) -> "SkBuff":
         """skb_share_check: self if not shared, else a clone (one reference
         of the original is dropped)."""
-        if self._users == 1:
-            return self
         if self._py_refs == 0:
             raise SkbBug("skb_share_check: Python holds no reference to this skb")
+        if self._users == 1:
+            return self
         c = self.clone()
         self._py_refs -= 1
         self._unref(DROP_CONSUMED)
@@ -1433,16 +1504,15 @@ class SkBuff:
 
     def add_rx_frag(self, i: int, page: Page, off: int, size: int, truesize: int) -> None:
         """skb_add_rx_frag: fill_page_desc and account the bytes."""
-        _u32(truesize, "truesize")
-        self._fill(i, page, off, size, "skb_add_rx_frag")
+        self._fill(i, page, off, size, "skb_add_rx_frag", truesize)
         self._len += size
         self._data_len += size
         self._add_truesize(truesize)
 
     def can_coalesce(self, i: int, page: Page, off: int) -> bool:
         """skb_can_coalesce: does frag i - 1 end at page + off?"""
-        _s32(i, "i")
         _live_page(page)
+        _s32(i, "i")
         _u32(off, "off")
         frags = self._head.frags
         if not 0 < i <= len(frags):
@@ -1460,6 +1530,7 @@ class SkBuff:
             raise SkbBug(f"skb_coalesce_rx_frag: frag {i} would leave its page")
         if self.is_cloned():
             raise SkbSharedWrite("skb_coalesce_rx_frag: the frags are shared with a clone")
+        self._check_growth("skb_coalesce_rx_frag", size, truesize)
         self._head.frags[i] = f._replace(size=f.size + size)
         self._len += size
         self._data_len += size
@@ -1515,10 +1586,11 @@ class SkBuff:
         """__pskb_pull_tail: move delta bytes of paged data into the head
         (which grows by 128 spare bytes when it must)."""
         _u32(delta, "delta")
+        self._check_consistent("__pskb_pull_tail")
         if delta > self._data_len:
             raise SkbBug(f"__pskb_pull_tail: {delta} bytes asked, data_len {self._data_len}")
-        if self._users != 1:
-            raise SkbBug(f"__pskb_pull_tail on a shared skb (users {self._users})")
+        # A shared skb (users != 1) is refused only when the head must be
+        # reallocated: by pskb_expand_head, as in the kernel.
         self._pull_tail(delta)
 
     def linearize(self) -> None:
@@ -1559,7 +1631,7 @@ class SkBuff:
         """skb_checksum over n bytes from offset, starting from csum."""
         _s32(offset, "offset")
         _u32(n, "n")
-        _u32(csum, "csum")
+        csum = _u32(csum, "csum")
         return self._checksum(offset, n, csum)
 
     def split(self, skb1: "SkBuff", n: int) -> None:
@@ -1570,6 +1642,8 @@ class SkBuff:
         if type(skb1) is _FreedSkBuff:
             raise SkbUseAfterFree("skb_split: skb1 was freed")
         _u32(n, "n")
+        if skb1 is self:
+            raise SkbBug("skb_split: an skb cannot be split into itself")
         if skb1._len or skb1._data_len or skb1._head.frags:
             raise SkbBug("skb_split: skb1 must be empty and have no frags")
         if self._head.frag_list or skb1._head.frag_list:
@@ -1578,6 +1652,7 @@ class SkBuff:
             raise SkbBug(f"skb_split: {n} is past the packet (len {self._len})")
         if self.is_cloned() or skb1.is_cloned():
             raise SkbSharedWrite("skb_split: the data is shared with a clone")
+        self._check_consistent("skb_split")
         headlen = self.headlen
         head, head1 = self._head, skb1._head
         if n < headlen:
@@ -1620,12 +1695,14 @@ class SkBuff:
             raise TypeError(f"frm must be an SkBuff, not {type(frm).__name__}")
         if type(frm) is _FreedSkBuff:
             raise SkbUseAfterFree("skb_try_coalesce: frm was freed")
-        if frm is self:
-            raise SkbBug("skb_try_coalesce: an skb cannot be merged into itself")
         if frm._py_refs == 0:
             raise SkbBug("skb_try_coalesce: Python holds no reference to frm")
+        if frm is self:
+            raise SkbBug("skb_try_coalesce: an skb cannot be merged into itself")
         if self.is_cloned():
             return None
+        self._check_consistent("skb_try_coalesce")
+        frm._check_consistent("skb_try_coalesce")
         if frm._len <= self.tailroom:
             if frm._len:
                 b = frm._copy_bits(0, frm._len)
@@ -1639,13 +1716,19 @@ class SkBuff:
             return None
         if len(self._head.frags) + len(frm._head.frags) > MAX_SKB_FRAGS:
             return None
+        if not frm.is_cloned() and frm._users != 1:
+            # **choice** (the engine's): frm's frags would move away under
+            # another holder of frm, leaving it inconsistent.
+            raise SkbBug("skb_try_coalesce: frm is shared (users "
+                         f"{frm._users}); its frags cannot be taken")
+        delta = frm._truesize - skb_truesize(frm._end)
+        self._check_growth("skb_try_coalesce", frm._len, delta & _U32)
         self._head.frags += frm._head.frags
         if frm.is_cloned():
             for f in frm._head.frags:
                 f.page._refcount += 1
         else:
             frm._head.frags = []
-        delta = frm._truesize - skb_truesize(frm._end)
         self._add_truesize(delta)
         self._len += frm._len
         self._data_len += frm._len

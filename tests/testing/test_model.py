@@ -662,9 +662,10 @@ def test_fill_page_desc_and_add_rx_frag():
     s.add_rx_frag(1, p, 4, 2, 1000)
     assert (s.len, s.data_len, s.truesize, p.refcount) == (4, 2, 1960, 2)
     assert s.frags == [Frag(p, 1, 3), Frag(p, 4, 2)]
-    # The walk goes by frag sizes: frag 0 is read first, although only
-    # frag 1 is counted in len.
-    assert s.to_bytes() == b"hdbc"
+    # data_len (2) no longer matches the frags (3 + 2): the structural guard
+    # refuses to walk them.
+    with pytest.raises(SkbBug):
+        s.to_bytes()
     s.kfree()
     assert type(p).__name__ == "_FreedPage"
 
@@ -807,13 +808,29 @@ def test_pull_tail_checks():
     before = state(s)
     with pytest.raises(SkbBug):
         s.pull_tail(3)  # more than data_len
+    assert state(s) == before
     s.get()
+    c = s.clone()
+    before = state(s)
     with pytest.raises(SkbBug):
-        s.pull_tail(1)  # shared
+        s.pull_tail(1)  # the head is cloned, so it must be reallocated: shared skb
     with pytest.raises(SkbBug):
         s.may_pull(3)
-    s.kfree()
     assert state(s) == before
+    c.kfree()
+    s.kfree()
+    s.kfree()
+
+
+def test_pull_tail_on_a_shared_skb_that_needs_no_reallocation():
+    # __pskb_pull_tail has no shared check of its own: only pskb_expand_head
+    # refuses a shared skb, and a private head with tailroom is not expanded.
+    s = linear(b"ab")
+    with_frag(s, b"cd")
+    s.get()
+    s.pull_tail(1)
+    assert (s.len, s.data_len, bytes(s.data), s.users) == (4, 1, b"abc", 2)
+    s.kfree()
     s.kfree()
 
 
@@ -1280,12 +1297,210 @@ def test_a_member_changed_behind_its_parent_faults_without_leaking():
     m = linear(b"cdef")
     s.frag_list_append(m)
     m.pskb_trim(2)  # through the borrowed handle: s still counts 4 bytes
-    with pytest.raises(SkbFault):
+    with pytest.raises(SkbBug):  # the structural guard
         s.to_bytes()
-    with pytest.raises(SkbFault):
+    with pytest.raises(SkbBug):
         s.copy()
-    with pytest.raises(SkbFault):
+    with pytest.raises(SkbBug):
         s.pull_tail(4)
     assert (s.len, s.data_len, s.end_offset, s.tail_offset, s.frag_list, bytes(s.data)) == (
         6, 4, 384, 2, [m], b"ab")
     s.kfree()
+
+
+# ----------------------------------------------------------------------
+# disagreements with the engine found by the stateful machine, settled
+# (each test names the rule it pins; see skb/testing/stateful.py)
+
+
+def member_changed_behind(s, payload=b"cdef"):
+    """Link a member to s and change it through a Python reference kept on
+    it: s stays consistent only if the member is one level further down."""
+    m = linear(payload)
+    m.get()
+    s.frag_list_append(m)
+    m.put_data(b"!")
+    return m
+
+
+def shape(s):
+    """state(s) without to_bytes (which the guard refuses)."""
+    return (
+        s.len, s.data_len, s.data_offset, s.tail_offset, s.end_offset, s.truesize,
+        s.users, s.dataref, s.frags, s.frag_list, bytes(s.data),
+    )
+
+
+@pytest.mark.parametrize("call", [
+    lambda s, other: s.copy_bits(0, 1),
+    lambda s, other: s.checksum(0, 1),
+    lambda s, other: s.store_bits(0, b"x"),
+    lambda s, other: s.pskb_trim(3),
+    lambda s, other: s.split(other, 3),
+    lambda s, other: other.try_coalesce(s),
+    lambda s, other: s.linearize(),
+    lambda s, other: s.copy(),
+])
+def test_the_structural_guard_is_an_skbbug(call):
+    s = linear(b"ab")
+    m = member_changed_behind(s)
+    other = alloc_skb(0)
+    before = shape(s)
+    with pytest.raises(SkbBug):
+        call(s, other)
+    assert shape(s) == before
+    for x in (m, s, other):
+        x.kfree()
+
+
+def test_split_refuses_the_skb_itself():
+    s = alloc_skb(100)
+    with pytest.raises(SkbBug):  # choice: skb_split of an skb into itself
+        s.split(s, 0)
+    s.kfree()
+
+
+def test_unshare_and_share_check_need_a_python_reference():
+    # choice: both may drop the caller's reference, so a borrowed handle
+    # (a frag_list member) is refused even when they would return it as is.
+    s = linear(b"ab")
+    m = linear(b"cd")
+    s.frag_list_append(m)
+    with pytest.raises(SkbBug):
+        m.unshare()
+    with pytest.raises(SkbBug):
+        m.share_check()
+    s.kfree()
+
+
+def test_unshare_reports_any_copy_failure_as_memoryerror_and_frees():
+    s = linear(b"ab")
+    m = member_changed_behind(s)
+    c = s.clone()
+    with pytest.raises(MemoryError):  # skb_copy returned NULL (the guard refused)
+        s.unshare()
+    assert type(s).__name__ == "_FreedSkBuff"  # the original was dropped anyway
+    assert (c.dataref, c.frag_list) == (1, [m])
+    c.kfree()
+    m.kfree()
+
+
+def test_bool_arguments_come_back_as_ints():
+    s = alloc_skb(100)
+    r = s.checksum(0, 0, True)
+    assert r == 1 and type(r) is int
+    s.ip_summed = True
+    assert type(s.ip_summed) is int
+    s.kfree()
+
+
+def test_frag_list_link_further_checks():
+    s, m, n = linear(b"s"), linear(b"m"), linear(b"n")
+    s.frag_list_append(m)
+    with pytest.raises(SkbBug):
+        m.frag_list_append(n)  # m is itself a member
+    # depth: the tree under a root holds at most 8 levels of members
+    def chain(n):
+        skbs = [linear(bytes([k])) for k in range(n)]
+        for upper, lower in zip(skbs[-2::-1], skbs[:0:-1]):
+            upper.frag_list_append(lower)
+        return skbs[0]  # n - 1 levels below it
+
+    root = linear(b"r")
+    too_deep = chain(9)
+    with pytest.raises(SkbBug):
+        root.frag_list_append(too_deep)  # 9 levels under root
+    root.frag_list_append(chain(8))  # 8 levels: allowed
+    too_deep.kfree()
+    # appending behind a last member another chain (a pskb_copy) shares
+    c = s.pskb_copy()
+    with pytest.raises(SkbSharedWrite):
+        s.frag_list_append(n)
+    s.frag_list_prepend(n)  # the front is private to s's chain
+    for x in (c, root, s):
+        x.kfree()
+
+
+def test_growth_past_32_bits_is_refused():
+    # choice (the engine's): len and truesize never wrap
+    s = alloc_skb(100)
+    p = alloc_page()
+    before = state(s)
+    with pytest.raises(SkbBug):
+        s.add_rx_frag(0, p, 0, 10, 2**32 - 1)
+    assert state(s) == before and p.refcount == 1
+    s.add_rx_frag(0, p, 0, 10, 2**32 - 1 - s.truesize)
+    with pytest.raises(SkbBug):
+        s.coalesce_rx_frag(0, 1, 1)
+    m = linear(b"m")
+    with pytest.raises(SkbBug):
+        s.frag_list_append(m)
+    m.kfree()
+    s.kfree()
+
+
+def test_try_coalesce_refuses_to_take_frags_from_a_shared_skb():
+    to = alloc_skb(0)
+    to.put_data(bytes(384))  # no tailroom
+    frm = alloc_skb(0)
+    with_frag(frm, b"xy")
+    frm.get()
+    with pytest.raises(SkbBug):
+        to.try_coalesce(frm)
+    frm.kfree()
+    assert to.try_coalesce(frm) == 4096 and type(frm).__name__ == "_FreedSkBuff"
+    to.kfree()
+
+
+def test_fill_page_desc_checks_the_page_reference_first():
+    s = alloc_skb(100)
+    p = alloc_page()
+    s.fill_page_desc(0, p, 0, 1)  # Python's only reference goes to the frag
+    c = s.clone()
+    with pytest.raises(SkbBug):  # no reference to hand over (s is cloned too)
+        s.fill_page_desc(1, p, 0, 1)
+    c.kfree()
+    s.kfree()
+
+
+def test_an_empty_store_in_a_shared_linear_part_is_a_shared_write():
+    s = linear(b"abcd")
+    c = s.clone()
+    with pytest.raises(SkbSharedWrite):  # as put_data(b"") would
+        s.store_bits(1, b"")
+    s.store_bits(4, b"")  # at headlen: not in the linear part
+    c.kfree()
+    s.kfree()
+
+
+def test_can_coalesce_checks_the_page_first():
+    s = alloc_skb(100)
+    p = alloc_page()
+    p.put()
+    with pytest.raises(SkbUseAfterFree):
+        s.can_coalesce(2**31, p, 0)
+    s.kfree()
+
+
+def test_trim_refuses_a_tree_broken_below_before_changing_anything():
+    s = linear(b"ab")
+    m = linear(b"cd")
+    mm = linear(b"ef")
+    mm.get()
+    m.frag_list_append(mm)
+    s.frag_list_append(m)
+    s.frag_list_append(linear(b"gh"))
+    mm.put_data(b"!")  # m is inconsistent; s itself is not
+    before = (s.len, s.data_len, s.tail_offset, len(s.frag_list), s.truesize)
+    with pytest.raises(SkbBug):
+        s.pskb_trim(2 + m.len)  # the guard looks at the whole tree first
+    assert (s.len, s.data_len, s.tail_offset, len(s.frag_list), s.truesize) == before
+    mm.kfree()
+    s.kfree()
+
+
+def test_ip_fast_csum_takes_whole_words():
+    # choice (the engine's): the kernel's ip_fast_csum counts 32-bit words
+    assert model.ip_fast_csum(bytes(4)) == 0xFFFF
+    with pytest.raises(ValueError):
+        model.ip_fast_csum(b"abc")
