@@ -7,12 +7,6 @@ an abort fails the calls it hit instead of killing pytest; after a crash
 the battery is resumed without the call that crashed.  The expected
 outcome of every call comes from the battery's tables.
 
-Known engine bugs are listed in KNOWN_BUGS: the calls they cover are left
-out of the per-API tests and checked by one strict xfail each, which
-starts failing (XPASS) once the bug is fixed.  Calls of a bug that
-corrupts memory run in a subprocess of their own, so the heap they damage
-cannot crash an innocent call later.
-
 To run against an AddressSanitizer build of the engine (every silent
 use-after-free becomes a crash of the call that made it): build with
 SKB_SANITIZE=address, then run pytest with
@@ -27,7 +21,6 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -39,57 +32,6 @@ MAX_RUNS = 200  # one per crash, at most (a sanitizer build crashes more often)
 
 CASES = {c["id"]: c for c in hb.all_cases()}
 APIS = sorted({c["api"] for c in CASES.values()})
-
-
-@dataclass(frozen=True)
-class Bug:
-    id: str
-    reason: str
-    covers: Callable[[dict], bool]
-    unsafe: bool = False  # corrupts memory: its calls run apart from the others
-
-
-_PUT_ZERO = ("SkBuff.put_zero", "skb.kernel.skb_put_zero")
-_ALLOCATORS = ("skb.alloc_skb", "skb.kernel.alloc_skb", "skb.kernel.alloc_skb_fclone")
-
-
-def _is_int_like(c):
-    """Objects with __int__ (IndexOnly is refused by cffi; the field setters'
-    range check refuses IntOnly, which has no comparisons)."""
-    if c["kind"] in ("u32", "s32") and c["api"] not in _PUT_ZERO:
-        return c["label"] in {"Decimal(1)", "Fraction(1)", "IntOnly()", "cdata int"} or (
-            c["label"] == hb.FREES_LABEL and c["api"] in _ALLOCATORS)
-    return c["kind"] == "field" and c["label"] in {"Decimal(1)", "Fraction(1)", "cdata int"}
-
-
-def _frees_under_call(c):
-    return (c["label"] == hb.FREES_LABEL and c["kind"] in ("u32", "s32", "field")
-            and c["api"] not in _PUT_ZERO + _ALLOCATORS)
-
-
-def _put_zero_bytes(c):
-    return c["api"] in _PUT_ZERO and c["label"] in {
-        "-1", "-2**31", "-2**31-1", "-2**63", "b'1'", "bytearray(b'1')", "[1]",
-        "IndexOnly()"}
-
-
-def _cb_bytes(c):
-    return c["kind"] == "cb" and c["label"] in {
-        "5", "-1", "2**64", "True", "[1, 2]", hb.FREES_LABEL}
-
-
-def _field_float_range(c):
-    if c["kind"] != "field":
-        return False
-    bits = hb.FIELDS[c["api"].rpartition(".")[2]]
-    return c["label"] in ("nan", "inf") or (c["label"] == "1.5" and bits == 1)
-
-
-KNOWN_BUGS: list = []
-
-
-def _known_bug(case):
-    return next((b for b in KNOWN_BUGS if b.covers(case)), None)
 
 
 def _signal_name(rc):
@@ -154,12 +96,9 @@ def _run_batch(ids, bat):
 
 
 def _run_battery() -> Battery:
-    """All calls; those of memory-unsafe known bugs in a batch of their own,
-    so the heap they corrupt cannot crash an innocent call later."""
+    """All calls, resumed after any crash."""
     bat = Battery({}, [], None, "")
-    unsafe = {i for i, c in CASES.items() if (b := _known_bug(c)) is not None and b.unsafe}
-    bat.final = _run_batch(set(CASES) - unsafe, bat)
-    _run_batch(unsafe, bat)
+    bat.final = _run_batch(set(CASES), bat)
     return bat
 
 
@@ -186,8 +125,7 @@ def test_tables_describe_the_public_api():
 
 
 def test_interpreter_survives_every_call(battery):
-    crashed = [f"{CASES[i]['call']}: {battery.records[i]['got']}" for i in battery.crashes
-               if _known_bug(CASES[i]) is None]
+    crashed = [f"{CASES[i]['call']}: {battery.records[i]['got']}" for i in battery.crashes]
     assert not crashed, "calls crashed the interpreter:\n" + "\n".join(crashed)
     assert not battery.exit_problem, battery.exit_problem
     assert battery.final is not None
@@ -221,29 +159,11 @@ def test_interpreter_exits_cleanly_with_live_skbs_and_views():
 def test_hostile_calls_raise_the_documented_exception(battery, api):
     problems = []
     for i, case in CASES.items():
-        if case["api"] != api or _known_bug(case) is not None:
+        if case["api"] != api:
             continue
         rec = battery.records.get(i)
         if rec is None:
             problems.append(f"{case['call']}: no outcome (battery did not reach it)")
             continue
         problems += _problems(rec)
-    assert not problems, f"{len(problems)} calls misbehave:\n" + "\n".join(problems)
-
-
-def test_known_bugs_still_name_calls():
-    """Each KNOWN_BUGS entry covers at least one call (else delete it)."""
-    assert [b.id for b in KNOWN_BUGS if not any(b.covers(c) for c in CASES.values())] == []
-
-
-@pytest.mark.parametrize("bug", [
-    pytest.param(b, id=b.id, marks=pytest.mark.xfail(strict=True, reason=b.reason))
-    for b in KNOWN_BUGS
-])
-def test_known_bug(battery, bug):
-    problems = []
-    for i, case in CASES.items():
-        if bug.covers(case):
-            rec = battery.records.get(i)
-            problems += _problems(rec) if rec else [f"{case['call']}: no outcome"]
     assert not problems, f"{len(problems)} calls misbehave:\n" + "\n".join(problems)
