@@ -39,12 +39,11 @@ def _checked(name: str, attr: object) -> object:
             alive(self)
             return attr.fget(self)
 
-        fset = None
-        if attr.fset is not None:
-            def fset(self, value):
-                alive(self)
-                attr.fset(self, value)
-        return property(fget, fset, doc=attr.__doc__)
+        def fset(self, value):
+            alive(self)
+            attr.fset(self, value)
+
+        return property(fget, fset if attr.fset is not None else None, doc=attr.__doc__)
 
     def method(self, *args, **kwargs):
         alive(self)

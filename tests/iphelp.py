@@ -14,20 +14,12 @@ from pathlib import Path
 from scapy.layers.inet import IP, UDP
 from scapy.packet import Raw
 from scapy.utils import rdpcap
+from skbhelp import ones
 
 VECTORS = Path(__file__).resolve().parent / "vectors" / "ipfrag"
 ETH_HLEN = 14
 NET_SKB_PAD = 64
 SRC, DST = "192.0.2.1", "198.51.100.7"
-
-
-def ones(data: bytes) -> int:
-    """The RFC 1071 one's complement sum of data, folded (0xFFFF: checks out)."""
-    data = bytes(data) + b"\0" * (len(data) % 2)
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return total
 
 
 def header_ok(hdr: bytes) -> bool:

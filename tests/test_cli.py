@@ -18,6 +18,7 @@ from scapy.utils import rdpcap, wrpcap
 import skb
 from skb.cli import main
 from skb.drop import DropReason
+from skbhelp import ones
 from toolenv import tool_env
 
 INNER = [Ether(src="02:00:00:00:01:01", dst="02:00:00:00:01:02") /
@@ -35,14 +36,6 @@ def capture(tmp_path, name, packets) -> str:
     path = str(tmp_path / name)
     wrpcap(path, packets)
     return path
-
-
-def ones(data: bytes) -> int:
-    data = bytes(data) + b"\0" * (len(data) % 2)
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return total
 
 
 def test_tour_walks_every_step_and_frees_everything():

@@ -215,7 +215,7 @@ def test_get_hash_reads_headers_in_frags():
 @pytest.mark.parametrize("case", ["arp", "version", "ihl", "truncated", "unset"])
 def test_get_hash_without_a_flow_is_0_and_not_cached(case):
     frame = ipv4_frame()
-    protocol, nh = 0x0800, 14
+    protocol = 0x0800
     if case == "arp":
         protocol = 0x0806
     elif case == "version":

@@ -16,6 +16,7 @@ from scapy.layers.vxlan import VXLAN
 import skb
 from skb import CHECKSUM_NONE, CHECKSUM_PARTIAL, NETIF_F, SKB_GSO
 from skb.tunnel import TunnelTemplate
+from skbhelp import ones
 
 MSS = 1000
 PAYLOAD = bytes((i * 7 + 3) & 0xFF for i in range(3 * MSS + 345))
@@ -23,14 +24,6 @@ INNER = (Ether(src="02:00:00:00:01:01", dst="02:00:00:00:01:02") /
          IP(src="10.0.0.1", dst="10.0.0.2", id=100, flags="DF") /
          TCP(sport=1000, dport=80, seq=5000, flags="PA"))
 OUTER_MACS = dict(src="02:00:00:00:00:aa", dst="02:00:00:00:00:bb")
-
-
-def ones(data: bytes) -> int:
-    data = bytes(data) + b"\0" * (len(data) % 2)
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return total
 
 
 def addr(a: str) -> bytes:

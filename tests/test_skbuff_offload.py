@@ -12,20 +12,10 @@ import pytest
 import skb
 from skb import CHECKSUM_COMPLETE, CHECKSUM_NONE, CHECKSUM_PARTIAL, SKB_GSO
 from skb.testing.faults import fail_nth_alloc
-from skbhelp import snapshot
+from skbhelp import ones, snapshot
 
 SRC = socket.inet_aton("192.0.2.1")
 DST = socket.inet_aton("198.51.100.7")
-
-
-def ones(data: bytes) -> int:
-    """The 16-bit one's complement sum of big-endian words."""
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return total
 
 
 def udp_checksum(src, dst, udp: bytes) -> int:

@@ -18,7 +18,7 @@ from skb import CHECKSUM_NONE, CHECKSUM_PARTIAL, SKB_GSO
 from skb.testing import check
 from skb.testing.faults import fail_nth_alloc
 from skb.tunnel import MAX_HEADER_LEN, TunnelTemplate
-from skbhelp import snapshot
+from skbhelp import ones, snapshot
 
 OUTER_MACS = dict(src="02:00:00:00:00:aa", dst="02:00:00:00:00:bb")
 INNER = (Ether(src="02:00:00:00:01:01", dst="02:00:00:00:01:02") /
@@ -58,15 +58,6 @@ def gre_template(csum=False, key=None, seq=False, **kw) -> TunnelTemplate:
     hdr = bytes(Ether(**OUTER_MACS) / IP(src="192.0.2.1", dst="192.0.2.2", proto=47))
     return TunnelTemplate(hdr + gre, 14, 34, gre=True, csum=csum, seq_offset=seq_offset,
                           **kw)
-
-
-def ones(data: bytes) -> int:
-    """RFC 1071: the 16-bit one's complement sum of big-endian words."""
-    data = bytes(data) + b"\0" * (len(data) % 2)
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return total
 
 
 def pseudo4(ip, proto: int, length: int) -> bytes:

@@ -13,6 +13,7 @@ import struct
 from typing import Iterator, Optional, Sequence
 
 import skb
+from skbhelp import ones
 
 ENGINE = "engine"
 TWIN = "twin"
@@ -72,15 +73,6 @@ def drop_delta(backend: Backend) -> Iterator[dict]:
         after = skb.drop_counts()
         out.update({r: after[r] - before.get(r, 0) for r in after
                     if after[r] != before.get(r, 0)})
-
-
-def ones(data: bytes) -> int:
-    """RFC 1071: the folded 16-bit one's complement sum of big-endian words."""
-    data = bytes(data) + b"\0" * (len(data) % 2)
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return total
 
 
 def pseudo(src: bytes, dst: bytes, proto: int, length: int) -> bytes:
