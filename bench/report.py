@@ -77,7 +77,7 @@ def report(table: dict) -> str:
 
 def markdown(table: dict) -> str:
     """The table as Markdown, for bench/README.md."""
-    head, *body = rows(table)
+    head, *body = ([cell.replace("|", "\\|") for cell in row] for row in rows(table))
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(row) + " |" for row in body]
     return "\n".join(lines)
