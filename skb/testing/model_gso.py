@@ -348,7 +348,8 @@ def network_protocol(skb: SkBuff) -> tuple[int, int]:
 
 def _check_input(head_skb: SkBuff) -> tuple[int, int]:
     """What skb_segment needs before it may touch the input: (doffset,
-    tnl_hlen)."""
+    tnl_hlen).  The structural guard comes first, as in the engine."""
+    head_skb._check_consistent("skb_segment")
     if not head_skb._head.gso_size:
         raise _einval("skb_segment: gso_size is 0")
     mac = head_skb._mac_header
@@ -1144,6 +1145,7 @@ def gso_segment(skb: SkBuff, features: int) -> Optional[list[SkBuff]]:
         raise TypeError(f"expected an SkBuff, not {type(skb).__name__}")
     features = _int(features, 0, _U64, "features")
     skb.mac_len  # a freed skb raises here
+    skb._check_consistent("skb_gso_segment")
     if skb._ip_summed not in (CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY):
         # the handlers will write the TCP/UDP check field
         skb.cow_head(0)
