@@ -942,7 +942,8 @@ class SkbMachine(RuleBasedStateMachine):
     def split(self, s: Pair, other: Pair, data: st.DataObject) -> None:
         n = data.draw(u32(st.integers(0, self._geom(s)[0] + 4)), label="n")
         self._value(f"{s}.split({other}, {n!r})", lambda: s.e.split(other.e, n),
-                    lambda: s.t.split(other.t, n))
+                    lambda: s.t.split(other.t, n),
+                    _bad(("handle", s.t), ("handle", other.t), ("u32", n)))
 
     @rule(target=skbs, s=skbs, data=st.data())
     def split_into_new(self, s: Pair, data: st.DataObject) -> Any:
