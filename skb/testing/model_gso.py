@@ -492,7 +492,7 @@ def skb_segment(head_skb: SkBuff, features: int) -> list[SkBuff]:
             and any(m.headlen for m in shinfo.frag_list)):
         # An untrusted gso_size and members with linear data: the members
         # do not end on mss boundaries, so copy rather than share.
-        features &= ~NETIF_F.SG
+        features &= ~int(NETIF_F.SG)
 
     _push(head_skb, doffset)  # never undone
     proto, _ = network_protocol(head_skb)
@@ -588,7 +588,7 @@ def _mark_partial(segs: list[SkBuff], head_skb: SkBuff, features: int, partial_s
     gso_type = head_skb._head.gso_type
     if features & NETIF_F.GSO_PARTIAL:
         gso_type |= SKB_GSO.PARTIAL
-    gso_type &= ~SKB_GSO.DODGY
+    gso_type &= ~int(SKB_GSO.DODGY)
     for s in segs:
         s._head.gso_size = gso_size
         s._head.gso_segs = partial_segs
@@ -730,7 +730,7 @@ def _udp_gso_segment(gso_skb: SkBuff, features: int) -> Optional[list[SkBuff]]:
         raise _einval("__udp_gso_segment: too short, or the checksum does not start "
                       "at the UDP header")
     if gso_skb._ip_summed != CHECKSUM_PARTIAL:
-        features &= ~(NETIF_F.GSO_UDP_L4 | NETIF_F_CSUM_MASK)
+        features &= ~int(NETIF_F.GSO_UDP_L4 | NETIF_F_CSUM_MASK)
     if skb_gso_ok(gso_skb, features | NETIF_F.GSO_ROBUST):
         gso_skb._head.gso_segs = -(-(gso_skb._len - 8) // mss) & _U16
         return None
@@ -1150,7 +1150,7 @@ def gso_segment(skb: SkBuff, features: int) -> Optional[list[SkBuff]]:
         # the handlers will write the TCP/UDP check field
         skb.cow_head(0)
     if features & NETIF_F.GSO_PARTIAL and not skb_gso_ok(skb, features | NETIF_F.GSO_ROBUST):
-        features &= ~NETIF_F.GSO_PARTIAL
+        features &= ~int(NETIF_F.GSO_PARTIAL)
     _set_gso_cb(skb, offset=skb.headroom, encap_level=0)
     skb.reset_mac_header()
     skb.reset_mac_len()
