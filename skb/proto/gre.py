@@ -97,6 +97,7 @@ from .ip import (
     ecn_encapsulate,
     eth_type_trans,
     inner_ip_facts,
+    iptunnel_pull_offloads,
     ipv4_header,
     is_multicast,
     multicast_mac,
@@ -108,8 +109,6 @@ from .ip import (
 ETH_P_WCCP = 0x883E  # Web Cache Coordination Protocol: IPv4 inside, maybe a redirect header
 GRE_DEMUX_PULL = 12  # bytes gre_demux's gre_rcv pulls before it reads the version
 _GRE_GSO = int(SKB_GSO.GRE | SKB_GSO.GRE_CSUM)
-_GSO_ENCAP_ALL = int(SKB_GSO.GRE | SKB_GSO.GRE_CSUM | SKB_GSO.IPXIP4 | SKB_GSO.IPXIP6 |
-                     SKB_GSO.UDP_TUNNEL | SKB_GSO.UDP_TUNNEL_CSUM)
 _ANY = bytes(4)
 
 _GREH = struct.Struct("!HH")
@@ -535,17 +534,11 @@ def decap(s, tunnels: Union[GreTunnel, GreTunnels, None] = None):
         protocol = proto
         nh = 0
     s.protocol = protocol
-    s.vlan_proto = 0
-    s.vlan_tci = 0
-    s.queue_mapping = 0
-    if s.gso_size:
-        try:
-            s.cow(0)
-        except MemoryError:
-            return drop(s, DropReason.NOMEM)
-        s.gso_type &= ~_GSO_ENCAP_ALL
-        hl = len(s.data) + inner
-    s.encapsulation = 0
+    try:
+        if iptunnel_pull_offloads(s):  # a new head
+            hl = len(s.data) + inner
+    except MemoryError:
+        return drop(s, DropReason.NOMEM)
     s.reset_mac_header()
     stats = t.stats if t is not None else None
     if t is not None:

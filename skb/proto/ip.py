@@ -16,6 +16,7 @@ import struct
 from typing import Optional, Union
 
 from ..drop import Drop, DropReason
+from ..features import SKB_GSO
 from .headers import (
     ETH_HLEN,
     ETH_P_802_2,
@@ -56,6 +57,10 @@ LL_RESERVED_SPACE = 16  # LL_RESERVED_SPACE(dev) for Ethernet: 14 rounded up to 
 
 M32 = 0xFFFFFFFF
 BROADCAST = b"\xff" * 6
+
+# the tunnel GSO bits iptunnel_pull_offloads clears (NETIF_F_GSO_ENCAP_ALL)
+GSO_ENCAP_ALL = int(SKB_GSO.GRE | SKB_GSO.GRE_CSUM | SKB_GSO.IPXIP4 | SKB_GSO.IPXIP6 |
+                    SKB_GSO.UDP_TUNNEL | SKB_GSO.UDP_TUNNEL_CSUM)
 
 IPH = struct.Struct("!BBHHHBBH4s4s")
 IPH_WORDS = struct.Struct("!10H")
@@ -171,6 +176,23 @@ def trim_rcsum(s, n: int) -> None:
     if s.ip_summed == CHECKSUM_COMPLETE:
         s.csum = csum_block_sub(s.csum, s.checksum(n, s.len - n), n)
     s.pskb_trim(n)
+
+
+def iptunnel_pull_offloads(s) -> bool:
+    """The tail of __iptunnel_pull_header once the outer headers are
+    pulled: forget the VLAN tag and queue, make a GSO packet an inner one
+    (its head unshared first: the tunnel GSO bits go) and clear
+    ``encapsulation``.  True when the head was unshared (views taken before
+    map the old one); MemoryError when unsharing fails."""
+    s.vlan_proto = 0
+    s.vlan_tci = 0
+    s.queue_mapping = 0
+    unshared = bool(s.gso_size)
+    if unshared:
+        s.cow(0)
+        s.gso_type &= ~GSO_ENCAP_ALL
+    s.encapsulation = 0
+    return unshared
 
 
 # ----------------------------------------------------------------------
@@ -418,11 +440,11 @@ def ipv6_header(tclass: int, flowlabel: int, plen: int, nexthdr: int, hop_limit:
 
 __all__ = [
     "CHECKSUM_COMPLETE", "CHECKSUM_NONE", "CHECKSUM_PARTIAL", "CHECKSUM_UNNECESSARY",
-    "IP_DEFAULT_TTL", "IPV6_DEFAULT_HOPLIMIT", "LinkStats", "PACKET_BROADCAST",
-    "PACKET_HOST", "PACKET_MULTICAST", "PACKET_OTHERHOST", "csum_add", "csum_block_add",
-    "csum_block_sub", "csum_fold", "csum_sub", "csum_unnecessary", "drop", "ecn_decapsulate",
-    "ecn_encapsulate", "eth_type_trans", "inner_dsfield",
-    "inner_ip_facts", "ipv4_header", "ipv6_header", "is_multicast", "multicast_mac",
+    "GSO_ENCAP_ALL", "IP_DEFAULT_TTL", "IPV6_DEFAULT_HOPLIMIT", "LinkStats",
+    "PACKET_BROADCAST", "PACKET_HOST", "PACKET_MULTICAST", "PACKET_OTHERHOST", "csum_add",
+    "csum_block_add", "csum_block_sub", "csum_fold", "csum_sub", "csum_unnecessary", "drop",
+    "ecn_decapsulate", "ecn_encapsulate", "eth_type_trans", "inner_dsfield", "inner_ip_facts",
+    "iptunnel_pull_offloads", "ipv4_header", "ipv6_header", "is_multicast", "multicast_mac",
     "outer_rcv", "postpull_rcsum", "postpush_rcsum", "pull_rcsum", "trim_rcsum",
     "vlan_inet_prepare", "vlan_protocol_depth",
 ]

@@ -73,9 +73,6 @@ from ..features import SKB_GSO
 from ..tunnel import TunnelTemplate
 from .headers import (
     ETH_HLEN,
-    ETH_P_802_2,
-    ETH_P_802_3,
-    ETH_P_802_3_MIN,
     ETH_P_IP,
     ETH_P_IPV6,
     ETH_P_TEB,
@@ -94,10 +91,6 @@ from .ip import (
     CHECKSUM_COMPLETE,
     CHECKSUM_PARTIAL,
     CHECKSUM_UNNECESSARY,
-    PACKET_BROADCAST,
-    PACKET_HOST,
-    PACKET_MULTICAST,
-    PACKET_OTHERHOST,
     IP_DEFAULT_TTL,
     IPV6_DEFAULT_HOPLIMIT,
     LL_RESERVED_SPACE,
@@ -106,9 +99,11 @@ from .ip import (
     drop,
     ecn_decapsulate,
     ecn_encapsulate,
+    eth_type_trans,
     inner_ip_facts,
     ipv4_header,
     ipv6_header,
+    iptunnel_pull_offloads,
     is_multicast,
     multicast_mac,
     outer_rcv,
@@ -127,14 +122,10 @@ VXLAN_RESERVED_FLAGS = ~VXLAN_HF_VNI & 0xFFFFFFFF
 VXLAN_RESERVED_VNI = 0xFF
 DF_UNSET, DF_SET, DF_INHERIT = "unset", "set", "inherit"
 
-# the tunnel GSO bits iptunnel_pull_offloads clears (NETIF_F_GSO_ENCAP_ALL)
-_GSO_ENCAP_ALL = int(SKB_GSO.GRE | SKB_GSO.GRE_CSUM | SKB_GSO.IPXIP4 | SKB_GSO.IPXIP6 |
-                     SKB_GSO.UDP_TUNNEL | SKB_GSO.UDP_TUNNEL_CSUM)
 _GSO_UDP_TUNNEL = int(SKB_GSO.UDP_TUNNEL)
 _GSO_UDP_TUNNEL_CSUM = int(SKB_GSO.UDP_TUNNEL_CSUM)
 
 _ZERO_MAC = bytes(6)
-_BROADCAST = b"\xff" * 6
 _VXH = struct.Struct("!II")
 _UDPH = struct.Struct("!HHHH")
 _U16 = struct.Struct("!H")
@@ -465,27 +456,18 @@ def decap(s, devices: Union["VxlanDevice", Mapping[int, "VxlanDevice"]], *,
     else:
         s.pull(inner)  # skb_pull_rcsum has nothing to adjust
     # d still maps the head: the inner frame is at d[inner:]
-    s.vlan_proto = 0
-    s.vlan_tci = 0
-    s.queue_mapping = 0
-    if s.gso_size:
-        # iptunnel_pull_offloads: the inner packet is no tunnel GSO packet any more
-        try:
-            s.cow(0)
-        except MemoryError:
-            return drop(s, DropReason.NOMEM)
-        s.gso_type &= ~_GSO_ENCAP_ALL
-        d = s.data
-        hl = len(d) + inner
-    s.encapsulation = 0
+    at = inner
+    try:
+        if iptunnel_pull_offloads(s):  # a new head: map it from the inner frame on
+            d = s.data
+            at = 0
+            hl = len(d) + inner
+    except MemoryError:
+        return drop(s, DropReason.NOMEM)
     # vxlan_set_mac: eth_type_trans (without its pull) and the loop check
     s.reset_mac_header()
-    dst = bytes(d[inner:inner + 6])
-    src = bytes(d[inner + 6:inner + 12])
-    protocol = d[inner + 12] << 8 | d[inner + 13]
-    if protocol < ETH_P_802_3_MIN:
-        protocol = ETH_P_802_3 if bytes(d[inner + 14:inner + 16]) == b"\xff\xff" \
-            else ETH_P_802_2
+    protocol, pkt_type = eth_type_trans(d, at, dev.mac)
+    src = bytes(d[at + 6:at + 12])
     s.protocol = protocol
     if src == dev.mac:
         return drop(s, DropReason.LOCAL_MAC)
@@ -505,12 +487,7 @@ def decap(s, devices: Union["VxlanDevice", Mapping[int, "VxlanDevice"]], *,
         stats.rx_frame_errors += 1
         stats.rx_errors += 1
         return drop(s, DropReason.IP_TUNNEL_ECN)
-    if dst[0] & 1:
-        s.pkt_type = PACKET_BROADCAST if dst == _BROADCAST else PACKET_MULTICAST
-    elif dst != dev.mac:
-        s.pkt_type = PACKET_OTHERHOST
-    else:
-        s.pkt_type = PACKET_HOST
+    s.pkt_type = pkt_type
     stats.rx_packets += 1
     stats.rx_bytes += n - inner - ETH_HLEN
     return s, VxlanInfo(vni, dev, saddr, daddr, sport, dport, flags)

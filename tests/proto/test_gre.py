@@ -319,6 +319,30 @@ def test_decap_through_a_tunnel_counts(backend, tap):
         DropReason.NO_SOCKET)
 
 
+def test_decap_of_a_tunnel_gso_packet_unshares_it_and_drops_the_tunnel_bits(backend):
+    """iptunnel_pull_offloads: a gretap GSO packet comes out as a plain
+    inner GSO packet on a head of its own, its Ethernet header read there;
+    the clone keeps the old head and shared info, tunnel bits included."""
+    s = inner(backend, TEB)
+    partial_inner(s, 14)
+    s.gso_size, s.gso_segs, s.gso_type = 8, 4, SKB_GSO.TCPV4
+    gre.encap(s, tunnel(tap=True, key=5))
+    c = s.clone()
+    outer = s.to_bytes()
+    r = gre.decap(s, peer(tap=True, key=5))
+    assert type(r) is tuple and r[0] is s and r[1].hdr_len == 8
+    assert s.to_bytes() == outer[42:]
+    assert (s.gso_size, s.gso_segs, s.gso_type, s.encapsulation, s.is_cloned()) == (
+        8, 4, SKB_GSO.TCPV4, 0, False)
+    assert (s.mac_offset, s.network_offset, s.protocol, s.pkt_type) == (
+        0, 14, 0x0800, PACKET_HOST)
+    assert c.to_bytes() == outer
+    assert (c.gso_type, c.encapsulation, c.is_cloned()) == (SKB_GSO.TCPV4 | SKB_GSO.GRE, 1,
+                                                            False)
+    s.kfree()
+    c.kfree()
+
+
 def test_checksum_presence_must_match_the_tunnel(backend):
     for icsum, present in ((True, False), (False, True)):
         p = peer(icsum=icsum)

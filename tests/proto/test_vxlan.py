@@ -15,14 +15,16 @@ from scapy.layers.inet6 import IPv6
 from scapy.layers.l2 import Dot1Q, Ether
 from scapy.layers.vxlan import VXLAN
 
+import skb
 from skb import SKB_GSO, Drop, DropReason
 from skb.proto import vxlan
 from skb.proto.headers import ip_bytes
 from skb.proto.ip import (CHECKSUM_COMPLETE, CHECKSUM_NONE, CHECKSUM_PARTIAL,
                           PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST, PACKET_OTHERHOST)
+from skb.testing.faults import fail_nth_alloc
 
-from .protohelp import (LOCAL4, LOCAL6, OUTER_DST_MAC, OUTER_SRC_MAC, REMOTE4, REMOTE6,
-                        drop_delta, l4_ok, ones, packet)
+from .protohelp import (ENGINE, LOCAL4, LOCAL6, OUTER_DST_MAC, OUTER_SRC_MAC, REMOTE4, REMOTE6,
+                        Backend, drop_delta, l4_ok, ones, packet)
 
 IN_SRC, IN_DST = "02:00:00:00:01:01", "02:00:00:00:01:02"
 DEV_MAC = "02:00:00:00:09:09"
@@ -366,6 +368,48 @@ def test_decap_leaves_the_inner_frame(backend, v6):
     moved = {k: v for k, v in dev.stats.as_dict().items() if v}
     assert moved == dict(rx_packets=1, rx_bytes=len(INNER_BYTES) - 14)
     s.kfree()
+
+
+def tunnel_gso_frame(backend):
+    """A TCP super-packet (gso_size 10) encapsulated, and a clone of it."""
+    s = inner_skb(backend)
+    partial_inner(s)
+    s.gso_size, s.gso_segs, s.gso_type = 10, 3, SKB_GSO.TCPV4
+    vxlan.encap(s, 42, tunnel())
+    return s, s.clone()
+
+
+def test_decap_of_a_tunnel_gso_packet_unshares_it_and_drops_the_tunnel_bits(backend):
+    """iptunnel_pull_offloads: the packet comes out as a plain inner GSO
+    packet on a head of its own; the clone keeps the old head and shared
+    info, tunnel bits included."""
+    s, c = tunnel_gso_frame(backend)
+    outer = s.to_bytes()
+    r = vxlan.decap(s, device(learning=False))
+    assert type(r) is tuple and r[0] is s
+    assert s.to_bytes() == outer[50:]
+    assert (s.gso_size, s.gso_segs, s.gso_type, s.encapsulation, s.is_cloned()) == (
+        10, 3, SKB_GSO.TCPV4, 0, False)
+    assert (s.mac_offset, s.network_offset, s.protocol) == (0, 14, 0x0800)
+    assert c.to_bytes() == outer
+    assert (c.gso_type, c.encapsulation, c.is_cloned()) == (
+        SKB_GSO.TCPV4 | SKB_GSO.UDP_TUNNEL, 1, False)
+    s.kfree()
+    c.kfree()
+
+
+def test_decap_of_a_tunnel_gso_packet_without_memory_drops_it():
+    """(allocation faults are the engine's: skb.testing.faults)"""
+    backend = Backend(ENGINE, skb)
+    s, c = tunnel_gso_frame(backend)
+    outer = s.to_bytes()
+    dev = device(learning=False)
+    with drop_delta(backend) as d, fail_nth_alloc(1):
+        assert vxlan.decap(s, dev) == Drop(DropReason.NOMEM)
+    assert d == {DropReason.NOMEM: 1}
+    assert dev.stats.rx_packets == 0
+    assert c.to_bytes() == outer and c.gso_type == SKB_GSO.TCPV4 | SKB_GSO.UDP_TUNNEL
+    c.kfree()
 
 
 @pytest.mark.parametrize("dst, want", [(DEV_MAC, PACKET_HOST),
