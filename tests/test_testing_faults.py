@@ -26,7 +26,10 @@ def test_nth_counts_engine_allocations():
 def test_disarmed_when_not_reached():
     with fail_nth_alloc(5):
         skb.alloc_skb(10).kfree()
+    before = counter_snapshot()
     made = [skb.alloc_skb(10) for _ in range(5)]  # the 5th would have failed
+    assert counter_delta(before) == {"live_skbs": 5, "live_heads": 5, "head_bytes": 3520,
+                                     "raw_blocks": 10}
     for s in made:
         s.kfree()
 
@@ -39,9 +42,13 @@ def test_disarmed_when_the_block_raises():
 
 
 def test_zero_never_fails():
+    before = counter_snapshot()
     with fail_nth_alloc(0):
-        skb.alloc_skb(10).kfree()
-        skb.alloc_skb(10).kfree()
+        made = [skb.alloc_skb(10), skb.alloc_skb(10)]
+    assert counter_delta(before) == {"live_skbs": 2, "live_heads": 2, "head_bytes": 1408,
+                                     "raw_blocks": 4}
+    for s in made:
+        s.kfree()
 
 
 def test_default_is_the_next_allocation():
